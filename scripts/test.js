@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
 const args = process.argv.slice(2);
-const onlyNode = args.includes('--only-node');
 const paths = args.filter((a) => !a.startsWith('--'));
 const ci = process.env.CI === 'true';
 
@@ -69,11 +68,11 @@ function collect(dir, out) {
   return out;
 }
 
-if (!onlyNode) ensurePackages();
+ensurePackages();
 if (paths.length === 0) {
-  step('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
-  step('build', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-  step('lint', process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'check', '--diagnostic-level=error']);
+  step('typecheck', process.execPath, ['node_modules/typescript7/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
+  step('build', process.execPath, ['node_modules/typescript7/bin/tsc', '-p', 'tsconfig.build.json']);
+  step('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '.']);
 }
 const files = (paths.length ? paths : ['src', 'test']).flatMap((p) =>
   statSync(p).isDirectory() ? collect(p, []) : [p],
