@@ -5,7 +5,7 @@
  *
  * The rule, applied to each path element:
  * 1. Bytes that are not valid UTF-8 (including overlong encodings, BEP 52) become `_`, one per
- *    invalid sequence.
+ *    maximal invalid subpart as the WHATWG decoder counts them (0xC0 0xAF gives `__`).
  * 2. Separators and characters reserved on common file systems, `/ \ : * ? " < > |`, and control
  *    characters (U+0000-U+001F, U+007F) become `_`. A drive letter `C:` thus becomes `C_`.
  * 3. Unicode bidirectional overrides (U+202A-U+202E, U+2066-U+2069) are removed (they disguise
