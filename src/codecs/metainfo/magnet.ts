@@ -42,7 +42,14 @@ export interface MagnetLink {
   readonly extra: readonly (readonly [string, string])[];
 }
 
-export type MagnetInput = Partial<Omit<MagnetLink, 'extra'>> & { extra?: readonly (readonly [string, string])[] };
+/** What `formatMagnet` takes: a MagnetLink whose fields are all optional, hashes as plain bytes. */
+export type MagnetInput = Partial<Omit<MagnetLink, 'infoHash' | 'infoHashV2' | 'extra'>> & {
+  /** 20 bytes. */
+  infoHash?: Uint8Array;
+  /** 32 bytes. */
+  infoHashV2?: Uint8Array;
+  extra?: readonly (readonly [string, string])[];
+};
 
 /** Largest file index accepted in `so` (libtorrent caps file counts far below). */
 const MAX_FILE_INDEX = 0x7fffffff;
@@ -175,6 +182,8 @@ function enc(s: string): string {
  */
 export function formatMagnet(link: MagnetInput): string {
   const parts: string[] = [];
+  if (link.infoHash && link.infoHash.length !== 20) throw new MagnetError(E.BadInfoHash, 'a v1 info hash has 20 bytes');
+  if (link.infoHashV2 && link.infoHashV2.length !== 32) throw new MagnetError(E.BadInfoHash, 'a v2 info hash has 32 bytes');
   if (link.infoHash) parts.push(`xt=urn:btih:${toHex(link.infoHash)}`);
   if (link.infoHashV2) parts.push(`xt=urn:btmh:${BTMH_PREFIX}${toHex(link.infoHashV2)}`);
   if (parts.length === 0) throw new MagnetError(E.NoInfoHash, 'a magnet link needs an info hash');
