@@ -1,4 +1,6 @@
 /** The list of CLI commands, in the order --help shows them. */
 import type { Command } from './command.js';
+import { infoCommand } from './info.js';
+import { magnetCommand } from './magnet.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [infoCommand, magnetCommand];
