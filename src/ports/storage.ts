@@ -50,6 +50,11 @@ export interface Storage {
   close(): Promise<void>;
   /** Closes and deletes every file the storage created (and the bytes kept aside). */
   destroy(): Promise<void>;
+  /**
+   * Where file `i` lives for a Hasher that reads files itself (`hashRanges`), or undefined when
+   * the storage is not file-backed (then verification reads through `read`). Optional.
+   */
+  localPath?(i: number): string | undefined;
 }
 
 /** Creates the storage of one torrent. */

@@ -68,8 +68,8 @@ export class FileStorage implements Storage {
     });
   }
 
-  /** Absolute path of file `i` (for display and tests). */
-  pathOf(i: number): string {
+  /** Absolute path of file `i` (for display, tests and hashers that read files themselves). */
+  localPath(i: number): string {
     return this.paths[i];
   }
 
