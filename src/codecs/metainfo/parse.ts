@@ -129,22 +129,25 @@ function rawFile(d: BDict, rawPath: Uint8Array[], length: number, attr: string):
   };
 }
 
-/** BitComet wrote pad files without attr, named `_____padding_file_N_...`. */
+const BITCOMET_PAD = '_____padding_file_';
+
+/** BEP 47 pad file; BitComet wrote them without attr, named `_____padding_file_N_...`. */
 function isPad(f: RawFile): boolean {
   if (f.attr.includes('p')) return true;
   const last = f.rawPath[f.rawPath.length - 1];
-  return last !== undefined && bytesToBinary(last).startsWith('_____padding_file_');
+  return last !== undefined && last.length >= BITCOMET_PAD.length && last[0] === 0x5f && bytesToBinary(last, 0, BITCOMET_PAD.length) === BITCOMET_PAD;
 }
 
-/** Inserts the pad files BEP 52 implies between piece-aligned v2 files (not after the last). */
+/** Inserts the pad files BEP 52 implies between piece-aligned v2 files (not after the last data). */
 function padV2(entries: readonly V2FileEntry[], pieceLength: number): RawFile[] {
+  let lastData = -1;
+  for (let i = 0; i < entries.length; i++) if (entries[i].length > 0) lastData = i;
   const out: RawFile[] = [];
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
     out.push(e);
     const rem = e.length % pieceLength;
-    const isLast = entries.slice(i + 1).every((x) => x.length === 0);
-    if (rem !== 0 && !isLast) {
+    if (rem !== 0 && i < lastData) {
       const padLength = pieceLength - rem;
       out.push({ rawPath: [binaryToBytes('.pad'), binaryToBytes(String(padLength))], length: padLength, attr: 'p' });
     }
@@ -309,6 +312,8 @@ export function parseInfoDictionary(infoBytes: Uint8Array, options?: ParseMetain
   return parseMetainfo(wrapped, { ...options, allowMissingPieceLayers: true });
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function layoutFiles(rawFiles: readonly RawFile[], name: string, multiFile: boolean, strict: boolean): MetainfoFile[] {
   const registry = new PathRegistry(strict);
   const files: MetainfoFile[] = [];
@@ -329,29 +334,36 @@ function layoutFiles(rawFiles: readonly RawFile[], name: string, multiFile: bool
       if (!pad) path = registry.add(path, f.rawPath, field);
     }
     const changed = multiFile && (f.rawPath.length !== path.length - 1 || f.rawPath.some((el, k) => !sameText(el, path[k + 1])));
-    const symlinkPath = f.symlinkPath ? sanitizePath(f.symlinkPath) : undefined;
-    files.push({
+    const file: Mutable<MetainfoFile> = {
       index: i,
       path,
-      ...(changed ? { rawPath: f.rawPath } : {}),
       length: f.length,
       offset,
       pad,
       executable: f.attr.includes('x'),
       hidden: f.attr.includes('h'),
       symlink: f.attr.includes('l'),
-      ...(symlinkPath && f.attr.includes('l') ? { symlinkPath } : {}),
-      ...(f.piecesRoot ? { piecesRoot: f.piecesRoot } : {}),
-      ...(f.sha1 ? { sha1: f.sha1 } : {}),
-      ...(f.mtime !== undefined ? { mtime: f.mtime } : {}),
-    });
+    };
+    if (changed) file.rawPath = f.rawPath;
+    if (f.symlinkPath && file.symlink) file.symlinkPath = sanitizePath(f.symlinkPath);
+    if (f.piecesRoot) file.piecesRoot = f.piecesRoot;
+    if (f.sha1) file.sha1 = f.sha1;
+    if (f.mtime !== undefined) file.mtime = f.mtime;
+    files.push(file);
     offset += f.length;
   }
   return files;
 }
 
 /** True when raw path element `el` is exactly the UTF-8 text `s`. */
-function sameText(el: Uint8Array, s: string): boolean {
+function sameText(el: Uint8Array, s: string | undefined): boolean {
+  if (s === undefined) return false;
+  if (el.length === s.length) {
+    // ASCII fast path: equal lengths and every byte matches its char.
+    let k = 0;
+    while (k < el.length && el[k] < 0x80 && el[k] === s.charCodeAt(k)) k++;
+    if (k === el.length) return true;
+  }
   return isUtf8(el) && utf8Decode(el) === s;
 }
 

@@ -24,7 +24,7 @@
  * differ but sanitise to the same path are renamed like libtorrent does, `name.1.ext`, `name.2.ext`
  * ..., in file order (strict mode rejects them instead). Comparison is case-sensitive.
  */
-import { bytesToBinary, isUtf8, utf8Decode, utf8Encode } from '../../util/bytes.js';
+import { utf8Decode, utf8Encode } from '../../util/bytes.js';
 import { MetainfoError, MetainfoErrorCode as E } from './errors.js';
 
 /** Longest path element in UTF-8 bytes (ext4, NTFS, APFS: 255). */
@@ -35,12 +35,28 @@ const RESERVED_CHARS = /[/\\:*?"<>|\u0000-\u001f\u007f]/g;
 const BIDI_OVERRIDES = /[\u202a-\u202e\u2066-\u2069]/g;
 const TRAILING_DOTS_SPACES = /[. ]+$/;
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
+/** Anything any rule below would change; most real names match none and take the fast path. */
+const NEEDS_WORK = /[/\\:*?"<>|\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffd]|[. ]$|^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i;
 
 function decodeElement(raw: Uint8Array | string): string {
   if (typeof raw === 'string') return raw;
-  if (isUtf8(raw)) return utf8Decode(raw);
-  // The lenient decoder turns each maximal invalid subsequence into one U+FFFD.
-  return utf8Decode(raw).replace(/\ufffd/g, '_');
+  // ASCII fast path (most names): no decoder call.
+  if (raw.length <= 256) {
+    let ascii = true;
+    for (let i = 0; i < raw.length; i++) {
+      if (raw[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return String.fromCharCode.apply(null, raw as unknown as number[]);
+  }
+  try {
+    return utf8Decode(raw, true);
+  } catch {
+    // The lenient decoder turns each maximal invalid subpart into one U+FFFD.
+    return utf8Decode(raw).replace(/\ufffd/g, '_');
+  }
 }
 
 /** Cuts `s` to at most `max` UTF-8 bytes without splitting a character. */
@@ -57,7 +73,8 @@ function cutUtf8(s: string, max: number): string {
 }
 
 function limitLength(s: string): string {
-  if (utf8Encode(s).length <= MAX_ELEMENT_BYTES) return s;
+  // A UTF-16 code unit takes at most 3 UTF-8 bytes.
+  if (s.length * 3 <= MAX_ELEMENT_BYTES || utf8Encode(s).length <= MAX_ELEMENT_BYTES) return s;
   const dot = s.lastIndexOf('.');
   const ext = dot > 0 ? s.slice(dot) : '';
   if (ext && utf8Encode(ext).length <= MAX_EXTENSION_BYTES) {
@@ -71,7 +88,9 @@ function limitLength(s: string): string {
  * element must be dropped (empty, `.`, `..`, or nothing left after cleaning).
  */
 export function sanitizePathElement(raw: Uint8Array | string): string | undefined {
-  let s = decodeElement(raw).replace(RESERVED_CHARS, '_').replace(BIDI_OVERRIDES, '');
+  const decoded = decodeElement(raw);
+  if (decoded !== '' && decoded !== '.' && decoded !== '..' && !NEEDS_WORK.test(decoded)) return limitLength(decoded);
+  let s = decoded.replace(RESERVED_CHARS, '_').replace(BIDI_OVERRIDES, '');
   s = s.replace(TRAILING_DOTS_SPACES, '');
   if (s === '' || s === '.' || s === '..') return undefined;
   const device = WINDOWS_DEVICE.exec(s);
@@ -92,10 +111,19 @@ export function sanitizePath(raw: readonly (Uint8Array | string)[]): string[] {
   return out;
 }
 
-function rawKey(raw: readonly (Uint8Array | string)[]): string {
-  // Elements joined by NUL, which cannot occur inside a sanitised element; raw bytes are kept
-  // distinct by encoding them as latin1 characters.
-  return raw.map((el) => (typeof el === 'string' ? el : bytesToBinary(el))).join('\u0000');
+function sameRaw(a: readonly (Uint8Array | string)[], b: readonly (Uint8Array | string)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (typeof x === 'string' || typeof y === 'string') {
+      if (x !== y) return false;
+      continue;
+    }
+    if (x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
+  }
+  return true;
 }
 
 function withSuffix(name: string, n: number): string {
@@ -108,7 +136,8 @@ function withSuffix(name: string, n: number): string {
  * Pad files are not registered: their `.pad/N` paths repeat by design and they are never written.
  */
 export class PathRegistry {
-  private readonly files = new Map<string, string>();
+  /** Registered file paths (joined with `/`) and their raw paths. */
+  private readonly files = new Map<string, readonly (Uint8Array | string)[]>();
   private readonly dirs = new Set<string>();
 
   constructor(private readonly strict: boolean) {}
@@ -119,30 +148,30 @@ export class PathRegistry {
    */
   add(path: readonly string[], raw: readonly (Uint8Array | string)[], field: string): string[] {
     const key = path.join('/');
-    const rk = rawKey(raw);
     const existing = this.files.get(key);
     const final = path.slice();
+    let finalKey = key;
     if (existing !== undefined || this.dirs.has(key)) {
-      if (existing === rk || this.dirs.has(key)) {
+      if ((existing !== undefined && sameRaw(existing, raw)) || this.dirs.has(key)) {
         throw new MetainfoError(E.DuplicatePath, `"${key}" appears twice or is both a file and a directory`, field);
       }
       if (this.strict) throw new MetainfoError(E.DuplicatePath, `"${key}" collides with another file after sanitising`, field);
       const last = final.length - 1;
       for (let n = 1; ; n++) {
         final[last] = withSuffix(path[last], n);
-        const k = final.join('/');
-        if (!this.files.has(k) && !this.dirs.has(k)) break;
+        finalKey = final.join('/');
+        if (!this.files.has(finalKey) && !this.dirs.has(finalKey)) break;
       }
     }
-    const finalKey = final.join('/');
-    for (let i = 1; i < final.length; i++) {
-      const dir = final.slice(0, i).join('/');
-      if (this.files.has(dir)) {
-        throw new MetainfoError(E.DuplicatePath, `"${dir}" is both a file and a directory`, field);
-      }
+    // Register the parent directories, longest first; once one is known, its parents are too.
+    let dir = finalKey;
+    for (let i = final.length - 1; i >= 1; i--) {
+      dir = dir.slice(0, dir.length - final[i].length - 1);
+      if (this.dirs.has(dir)) break;
+      if (this.files.has(dir)) throw new MetainfoError(E.DuplicatePath, `"${dir}" is both a file and a directory`, field);
       this.dirs.add(dir);
     }
-    this.files.set(finalKey, rk);
+    this.files.set(finalKey, raw);
     return final;
   }
 }
