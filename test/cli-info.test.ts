@@ -1,12 +1,15 @@
 /** The `info` and `magnet` commands, run as the built CLI. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeWithRaw } from '../src/codecs/bencode/index.js';
 import { toHex } from '../src/util/bytes.js';
 import { sha1, sha256 } from '../src/util/sha.js';
-import { runCli, tempDir } from './helpers/tools.js';
+import { ROOT, runCli, tempDir } from './helpers/tools.js';
 import { buildTorrent, bytesOf } from './helpers/torrents.js';
 
 const files = [
@@ -135,4 +138,43 @@ test('--help on both commands', () => {
     assert.equal(r.status, 0);
     assert.match(r.stdout, new RegExp(`^Usage: torrentkit ${cmd} `));
   }
+});
+
+/** Runs the CLI without blocking the event loop (the test serves HTTP meanwhile). */
+function runCliAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/torrentkit.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+test('info and magnet fetch a .torrent over http; HTTP errors are user errors', async (t) => {
+  const bytes = buildTorrent(files, { name: 'web' });
+  const server = createServer((req, res) => {
+    if (req.url === '/x.torrent') res.end(bytes);
+    else {
+      res.statusCode = 404;
+      res.end('no');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const ok = await runCliAsync(['info', '--json', `${base}/x.torrent`]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).infoHash, toHex(sha1(decodeWithRaw(bytes, ['info']).raw.get('info')!)));
+  const mag = await runCliAsync(['magnet', `${base}/x.torrent`]);
+  assert.match(mag.stdout, /^magnet:\?xt=urn:btih:[0-9a-f]{40}&dn=web\n$/);
+  const missing = await runCliAsync(['info', `${base}/missing.torrent`]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /^torrentkit info: BT_ERR_CLI_FETCH: .*HTTP 404\n$/);
 });

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { parseMetainfo } from '../../src/codecs/metainfo/index.js';
 import { toHex } from '../../src/util/bytes.js';
 import { PYTHON, requireLibtorrent, requireTool, tempDir } from '../helpers/tools.js';
-import { bytesOf } from '../helpers/torrents.js';
+import { buildTorrent, bytesOf } from '../helpers/torrents.js';
 
 interface LtFile {
   path: string;
@@ -158,4 +158,23 @@ test('torrents created by mktorrent parse like libtorrent reads them', (t) => {
   assert.equal(priv.source, 'SRC');
   assert.equal(priv.private, true);
   assert.equal(parseMetainfo(readFileSync(reads[0])).comment, 'comment');
+});
+
+test('hostile paths: libtorrent and torrentkit both keep every file inside the torrent folder', (t) => {
+  if (!requireLibtorrent(t)) return;
+  const root = tempDir(t);
+  const names = [['..', '..', 'etc', 'passwd'], ['/abs'], ['C:', 'x'], ['a\\b'], ['CON'], ['a\u0000b'], ['bidi\u202Etxt.exe'], ['.', 'dot'], ['sub', '..', '..', 'up']];
+  const path = join(root, 'hostile.torrent');
+  writeFileSync(path, buildTorrent(names.map((p, i) => ({ path: p, data: bytesOf(5, i) })), { name: 'n' }));
+  const lt = libtorrent({ create: [], read: [path] })[path];
+  const ours = parseMetainfo(readFileSync(path)).files.map((f) => f.path.join('/'));
+  const theirs = lt.files.map((f) => f.path);
+  for (const p of [...ours, ...theirs]) {
+    assert.ok(p.startsWith('n/'), p);
+    assert.ok(!p.split('/').some((el) => el === '..' || el === '.' || el === ''), p);
+  }
+  // Where libtorrent's Linux rules and our portable ones agree, the paths are the same; they
+  // differ on purpose for separators, NUL (libtorrent drops them, we write _), drive letters and
+  // device names (libtorrent keeps them on Linux).
+  for (const i of [0, 6, 7, 8]) assert.equal(ours[i], theirs[i], names[i].join('/'));
 });
