@@ -1,4 +1,5 @@
 export { MagnetError, MagnetErrorCode, MetainfoError, MetainfoErrorCode } from './errors.js';
+export { v1PieceHash, v2PieceHash, type V2PieceHash } from './hashes.js';
 export { type FileSegment, type LayoutFile, layoutOf, type Range, TorrentLayout } from './layout.js';
 export {
   formatMagnet,
