@@ -25,7 +25,9 @@ export interface PickSource<P> {
   readonly endgameMaxHolders: number;
   readonly criticalMaxHolders: number;
   readonly criticalDuplicateAfterMs: number;
+  readonly criticalSlowGraceMs: number;
   wants(piece: number): boolean;
+  availability(piece: number): number;
   deadlineOf(piece: number): number | undefined;
   criticalPieces(): readonly number[];
   /** First piece to consider in sequential mode, or undefined when rarest first. */
@@ -74,11 +76,14 @@ function allowed<P>(peer: PickPeer<P>, piece: number): boolean {
   return !peer.choked || (peer.allowedFast?.has(piece) ?? false);
 }
 
-/** Critical pieces are kept from slow peers until their deadline has passed. */
+/**
+ * Critical pieces are kept from slow peers, unless the slow peer is the only one with the piece or
+ * the deadline passed `criticalSlowGraceMs` ago (then any source beats none).
+ */
 function keptFrom<P>(ctx: Pick<P>, piece: number): boolean {
   if (ctx.peer.speed !== 'slow') return false;
   const d = ctx.src.deadlineOf(piece);
-  return d !== undefined && ctx.now < d;
+  return d !== undefined && ctx.now < d + ctx.src.criticalSlowGraceMs && ctx.src.availability(piece) > 1;
 }
 
 /** Takes free blocks of `piece` if the peer may have them; returns whether the pick is full. */

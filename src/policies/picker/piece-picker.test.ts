@@ -295,11 +295,13 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
     ],
   );
   checkInvariants(p, ['m', 's', 'f']);
-  // overdue: a slow peer may take what is left of a critical piece
-  const q = picker({ avail: '11' });
+  // long overdue, or a slow peer as the only source: a slow peer may take a critical piece
+  const q = picker({ avail: '221' });
   q.setDeadline(1, 100);
-  assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 4, 0)), [0]);
-  assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 4, 100)), [1]);
+  q.setDeadline(2, 100);
+  assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 8, 0)), [2, 0], 'sole source of 2');
+  assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 4, 5099)), []);
+  assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 4, 5100)), [1]);
 });
 
 test('the last piece and its last block are short', () => {

@@ -58,6 +58,11 @@ export interface PiecePickerOptions {
   readonly criticalMaxHolders?: number;
   /** A critical block is requested from a second fast peer after this long. Default 1000 ms. */
   readonly criticalDuplicateAfterMs?: number;
+  /**
+   * Slow peers stay off a critical piece that a faster peer could serve until this long after its
+   * deadline. Default 5000 ms.
+   */
+  readonly criticalSlowGraceMs?: number;
 }
 
 export class PiecePicker<P> {
@@ -98,7 +103,9 @@ export class PiecePicker<P> {
       endgameMaxHolders: options.endgameMaxHolders ?? 2,
       criticalMaxHolders: options.criticalMaxHolders ?? 2,
       criticalDuplicateAfterMs: options.criticalDuplicateAfterMs ?? 1000,
+      criticalSlowGraceMs: options.criticalSlowGraceMs ?? 5000,
       wants: (i) => this.wants(i),
+      availability: (i) => this.availability(i),
       deadlineOf: (i) => this.deadlines.get(i),
       criticalPieces: () => this.critical,
       sequentialStart: () => (this.sequential ? this.advanceCursor() : undefined),
@@ -272,7 +279,8 @@ export class PiecePicker<P> {
 
   /**
    * Makes `piece` time-critical with a deadline (a time on the caller's clock). Critical pieces are
-   * picked before everything else, earliest deadline first, kept from slow peers until overdue, and
+   * picked before everything else, earliest deadline first, kept from slow peers (see
+   * `criticalSlowGraceMs`), and
    * a block outstanding for `criticalDuplicateAfterMs` is requested again from a fast peer.
    */
   setDeadline(piece: number, deadline: number): void {

@@ -74,16 +74,20 @@ export class PeerPipeline {
     return this.isSnubbed;
   }
 
-  /** Requests to keep outstanding now. */
-  depth(now: number): number {
+  /**
+   * Requests to keep outstanding now. `queueSeconds` overrides the option: a shorter queue while
+   * time-critical pieces are wanted, so that a critical request does not wait behind seconds of
+   * others in the peer's queue (peers serve requests in order).
+   */
+  depth(now: number, queueSeconds = this.queueSeconds): number {
     if (this.isSnubbed) return 1;
-    const byRate = Math.ceil((this.rate.rate(now) * this.queueSeconds) / this.blockSize);
+    const byRate = Math.ceil((this.rate.rate(now) * Math.min(queueSeconds, this.queueSeconds)) / this.blockSize);
     return Math.max(1, Math.min(Math.max(byRate, this.minDepth), this.maxDepth, this.reqq));
   }
 
   /** How many more requests to send now. */
-  room(now: number): number {
-    return Math.max(0, this.depth(now) - this.out.size);
+  room(now: number, queueSeconds = this.queueSeconds): number {
+    return Math.max(0, this.depth(now, queueSeconds) - this.out.size);
   }
 
   /** Bytes still to come for the requests outstanding. */

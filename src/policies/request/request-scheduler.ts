@@ -9,6 +9,8 @@
  * only to peers that were added.
  * The engine calls `fill` when a peer unchokes us, when a block arrives and after `tick` (about
  * once a second); it sends the returned requests and cancels. Time is passed in.
+ * While critical pieces are wanted, pipelines are kept to `criticalQueueSeconds` of each peer's
+ * rate, so a critical request is served within about that long by whichever peer takes it.
  * Slow peers: their speed class keeps them off critical pieces (the picker), endgame duplicates
  * the last blocks they hold, and `tick` takes critical blocks back from slow or snubbed peers that
  * have held them for `criticalStallMs`, so a faster peer requests them.
@@ -24,6 +26,8 @@ export interface SchedulerOptions extends PipelineOptions {
   readonly slowFraction?: number;
   /** A slow peer holding a critical block this long loses it. Default 1500 ms. */
   readonly criticalStallMs?: number;
+  /** Queue length in seconds of rate while critical pieces are wanted. Default 1. */
+  readonly criticalQueueSeconds?: number;
 }
 
 /** What the engine knows of a peer when filling its pipeline (the scheduler adds id and speed). */
@@ -78,7 +82,8 @@ export class RequestScheduler<P> {
   fill(peer: P, view: PeerView<P>, now: number): BlockRequest[] {
     const p = this.peers.get(peer);
     if (!p) return [];
-    const room = p.room(now);
+    const critical = this.picker.criticalPieces().length > 0;
+    const room = critical ? p.room(now, this.options.criticalQueueSeconds ?? 1) : p.room(now);
     if (room === 0) return [];
     const picked = this.picker.pickBlocks({ ...view, id: peer, speed: this.speedOf(peer) }, room, now);
     p.sent(picked, now);
