@@ -8,7 +8,10 @@
  *  - `free` is the number of NONE blocks summed over wanted pieces, a wanted piece without partial
  *    state counting all its blocks (the picker calls `addFree` when a piece's wanted status flips);
  *  - block key k is in `held.get(peer)` exactly when `peer` is one of that block's holders;
- *  - a partial piece with every block NONE is dropped (its state is the default).
+ *  - a partial piece with every block NONE is dropped (its state is the default);
+ *  - `withFree` holds exactly the partial pieces that have a NONE block, so the picker visits
+ *    only those when it finishes partial pieces (not every fully requested one).
+ * The picker hears through `hooks` when a piece gains or loses its partial state.
  */
 import { FINISHED, NONE, PartialPiece, REQUESTED, WRITING } from './partial-piece.js';
 import type { PieceGeometry } from './geometry.js';
@@ -16,16 +19,30 @@ import type { BlockReceipt, BlockRequest, PeerRequest, PieceFailure, SpeedClass 
 
 export type BlockStateName = 'none' | 'requested' | 'writing' | 'finished';
 
+export interface BlockBookHooks {
+  /** Whether the piece is wanted (priority above 0, not verified). */
+  wants(piece: number): boolean;
+  /** The piece now has partial state. */
+  opened(piece: number): void;
+  /** The piece lost its partial state (idle again, failed, or verified). */
+  closed(piece: number): void;
+}
+
 export class BlockBook<P> {
   private readonly partials = new Map<number, PartialPiece<P>>();
+  private readonly withFree = new Set<number>();
   private readonly held = new Map<P, Set<number>>();
   private freeCount = 0;
   private readonly failedFrom = new Map<number, Set<P>>();
 
+  private readonly wants: (piece: number) => boolean;
+
   constructor(
     private readonly geo: PieceGeometry,
-    private readonly wants: (piece: number) => boolean,
-  ) {}
+    private readonly hooks: BlockBookHooks,
+  ) {
+    this.wants = (i) => hooks.wants(i);
+  }
 
   get free(): number {
     return this.freeCount;
@@ -48,14 +65,30 @@ export class BlockBook<P> {
     return this.partials.values();
   }
 
+  /** Partial pieces that have a block nobody holds (safe to take blocks while iterating). */
+  *partialsWithFree(): IterableIterator<PartialPiece<P>> {
+    for (const i of this.withFree) {
+      const pp = this.partials.get(i);
+      if (pp && pp.free > 0) yield pp;
+    }
+  }
+
   /** The partial state of `piece`, created for a peer of class `speed` if there is none. */
   open(piece: number, speed: SpeedClass | undefined): PartialPiece<P> {
     let pp = this.partials.get(piece);
     if (!pp) {
       pp = new PartialPiece<P>(piece, this.geo.blocksIn(piece), speed);
       this.partials.set(piece, pp);
+      this.withFree.add(piece);
+      this.hooks.opened(piece);
     }
     return pp;
+  }
+
+  private close(piece: number): void {
+    if (!this.partials.delete(piece)) return;
+    this.withFree.delete(piece);
+    this.hooks.closed(piece);
   }
 
   /** NONE blocks of `piece`. */
@@ -87,6 +120,7 @@ export class BlockBook<P> {
   assign(pp: PartialPiece<P>, block: number, peer: P, now: number): BlockRequest {
     if (pp.state[block] === NONE && this.wants(pp.piece)) this.freeCount--;
     pp.addHolder(block, peer, now);
+    if (pp.free === 0) this.withFree.delete(pp.piece);
     let keys = this.held.get(peer);
     if (!keys) this.held.set(peer, (keys = new Set()));
     keys.add(this.geo.key(pp.piece, block));
@@ -98,7 +132,8 @@ export class BlockBook<P> {
     this.held.get(peer)?.delete(this.geo.key(pp.piece, block));
     if (pp.removeHolder(block, peer)) {
       if (this.wants(pp.piece)) this.freeCount++;
-      if (pp.idle) this.partials.delete(pp.piece);
+      if (pp.idle) this.close(pp.piece);
+      else this.withFree.add(pp.piece);
     }
   }
 
@@ -166,6 +201,7 @@ export class BlockBook<P> {
     pp.holders[block] = undefined;
     pp.setState(block, WRITING);
     pp.from[block] = peer;
+    if (pp.free === 0) this.withFree.delete(piece);
     return { cancel, pieceComplete: pp.complete, duplicate: false };
   }
 
@@ -201,7 +237,7 @@ export class BlockBook<P> {
 
   /** Forgets a piece that is now verified (its requests must have been dropped already). */
   forget(piece: number): void {
-    this.partials.delete(piece);
+    this.close(piece);
     this.failedFrom.delete(piece);
   }
 
@@ -218,8 +254,8 @@ export class BlockBook<P> {
     // request left anyway so that the counts stay exact.
     this.dropRequests(piece);
     const before = this.noneBlocks(piece);
-    this.partials.delete(piece);
     if (this.wants(piece)) this.freeCount += this.geo.blocksIn(piece) - before;
+    this.close(piece);
     const earlier = this.failedFrom.get(piece);
     const repeat = earlier ? [...counts.keys()].filter((p) => earlier.has(p)) : [];
     this.failedFrom.set(piece, new Set([...(earlier ?? []), ...counts.keys()]));

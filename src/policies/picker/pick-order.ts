@@ -27,6 +27,8 @@ export interface PickSource<P> {
   readonly criticalDuplicateAfterMs: number;
   readonly criticalSlowGraceMs: number;
   wants(piece: number): boolean;
+  /** Every wanted piece is verified. */
+  done(): boolean;
   availability(piece: number): number;
   deadlineOf(piece: number): number | undefined;
   criticalPieces(): readonly number[];
@@ -46,7 +48,7 @@ interface Pick<P> {
 /** Picks up to `count` blocks for `peer` and records it as their holder. */
 export function pickBlocks<P>(src: PickSource<P>, peer: PickPeer<P>, count: number, now: number): BlockRequest[] {
   const ctx: Pick<P> = { src, peer, count, now, out: [] };
-  if (count <= 0 || src.buckets.size === 0) return ctx.out;
+  if (count <= 0 || src.done()) return ctx.out;
   pickCritical(ctx);
   if (peer.choked) {
     for (const i of peer.allowedFast ?? []) if (full(ctx) || tryPiece(ctx, i)) break;
@@ -86,10 +88,14 @@ function keptFrom<P>(ctx: Pick<P>, piece: number): boolean {
   return d !== undefined && ctx.now < d + ctx.src.criticalSlowGraceMs && ctx.src.availability(piece) > 1;
 }
 
+function eligible<P>(ctx: Pick<P>, piece: number): boolean {
+  return piece >= 0 && piece < ctx.src.geo.pieceCount && ctx.src.wants(piece) && peerHas(ctx.peer, piece) && !keptFrom(ctx, piece);
+}
+
 /** Takes free blocks of `piece` if the peer may have them; returns whether the pick is full. */
 function tryPiece<P>(ctx: Pick<P>, piece: number): boolean {
   const { src } = ctx;
-  if (piece >= 0 && piece < src.geo.pieceCount && src.wants(piece) && peerHas(ctx.peer, piece) && !keptFrom(ctx, piece)) {
+  if (eligible(ctx, piece)) {
     const pp = src.book.open(piece, ctx.peer.speed ?? 'medium');
     // Nobody works on it now: it takes the class of the peer that picks it up.
     if (pp.counts[REQUESTED] === 0) pp.speed = ctx.peer.speed ?? 'medium';
@@ -127,8 +133,7 @@ function pickCritical<P>(ctx: Pick<P>): void {
 function pickPartials<P>(ctx: Pick<P>, sameClass: boolean): void {
   if (full(ctx)) return;
   const cls = ctx.peer.speed ?? 'medium';
-  for (const pp of ctx.src.book.partialPieces()) {
-    if (pp.free === 0) continue;
+  for (const pp of ctx.src.book.partialsWithFree()) {
     const mine = pp.speed === cls || pp.counts[REQUESTED] === 0;
     if (mine === sameClass && tryPiece(ctx, pp.piece)) return;
   }
@@ -150,17 +155,23 @@ function pickRarest<P>(ctx: Pick<P>): void {
     pickRarestFromPeer(ctx, has);
     return;
   }
-  for (const b of src.buckets.inOrder()) {
+  // Choose first, take after: taking a piece moves it out of the buckets being walked.
+  const chosen: number[] = [];
+  let need = ctx.count - ctx.out.length;
+  walk: for (const b of src.buckets.inOrder()) {
     // A peer with a bitfield counts in the availability of its pieces, so it has none of these.
     if (has !== 'all' && keyAvailability(b.key) === 0) continue;
     const n = b.pieces.length;
     const start = src.rng.int(n);
     for (let k = 0; k < n; k++) {
       const i = b.pieces[(start + k) % n];
-      if (src.book.partial(i)) continue;
-      if (tryPiece(ctx, i)) return;
+      if (!eligible(ctx, i)) continue;
+      chosen.push(i);
+      need -= src.geo.blocksIn(i);
+      if (need <= 0) break walk;
     }
   }
+  for (const i of chosen) if (tryPiece(ctx, i)) return;
 }
 
 /** Rarest first over the peer's own pieces: cheaper when the peer has few of them. */
@@ -168,7 +179,7 @@ function pickRarestFromPeer<P>(ctx: Pick<P>, has: Bitfield): void {
   const { src } = ctx;
   const candidates: { piece: number; key: number; tie: number }[] = [];
   for (const i of has.ones()) {
-    if (src.buckets.has(i) && !src.book.partial(i)) candidates.push({ piece: i, key: src.buckets.keyOfPiece(i), tie: src.rng.random() });
+    if (src.buckets.has(i)) candidates.push({ piece: i, key: src.buckets.keyOfPiece(i), tie: src.rng.random() });
   }
   candidates.sort((a, b) => a.key - b.key || a.tie - b.tie);
   for (const c of candidates) if (tryPiece(ctx, c.piece)) return;

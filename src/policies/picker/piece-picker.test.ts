@@ -80,6 +80,9 @@ test('priority beats rarity; priority 0 is never picked; had pieces are skipped'
   const p = picker({ avail: '51111', have: '____*', prio: '71104' });
   assert.deepEqual(pieces(p.pickBlocks(seed('a'), 100, 0)), [0, 1, 2]);
   assert.equal(p.missing, 3);
+  assert.equal(p.wantedCount(bits('11011')), 2);
+  assert.equal(p.interestedIn(bits('00011')), false);
+  assert.equal(p.interestedIn(bits('00100')), true);
   assert.equal(p.wants(3), false);
   assert.equal(p.wants(4), false);
 });

@@ -13,7 +13,9 @@
  *  - deadlines of time-critical pieces (streaming), sequential mode;
  *  - the peers that sent blocks of pieces that failed their hash check.
  * Invariants:
- *  - a piece is in the rarity buckets exactly when it is wanted, under key rarityKey(prio, avail);
+ *  - a piece is in the rarity buckets exactly when it is wanted and has no partial state (partial
+ *    pieces are found through the block book), under key rarityKey(prio, avail);
+ *  - `missingCount` is the number of wanted pieces;
  *  - `free` is the number of NONE blocks summed over wanted pieces (a wanted piece with no partial
  *    state counts all its blocks), so endgame is detectable in O(1);
  *  - block key `piece * blocksPerPiece + block` is in `held.get(peer)` exactly when `peer` is one
@@ -81,6 +83,9 @@ export class PiecePicker<P> {
   private critical: number[] = [];
   private sequential = false;
   private seqCursor = 0;
+  private missingCount = 0;
+  /** Free blocks in pieces nobody has, or -1 when it must be recounted (see inEndgame). */
+  private unavailableFree = -1;
 
   constructor(deps: { rng: Random }, options: PiecePickerOptions) {
     this.geo = new PieceGeometry(options.pieceLength, options.totalLength, options.blockSize);
@@ -90,11 +95,18 @@ export class PiecePicker<P> {
     this.haveSet = new Bitfield(n);
     this.prio = new Uint8Array(n).fill(PRIORITY_DEFAULT);
     this.buckets = new RarityBuckets(n);
-    this.book = new BlockBook<P>(this.geo, (i) => this.wants(i));
+    this.book = new BlockBook<P>(this.geo, {
+      wants: (i) => this.wants(i),
+      opened: (i) => this.buckets.remove(i),
+      closed: (i) => {
+        if (this.wants(i)) this.buckets.set(i, rarityKey(this.prio[i], this.avail[i]));
+      },
+    });
     for (let i = 0; i < n; i++) {
       this.buckets.set(i, rarityKey(PRIORITY_DEFAULT, 0));
       this.book.addFree(this.geo.blocksIn(i));
     }
+    this.missingCount = n;
     this.src = {
       geo: this.geo,
       book: this.book,
@@ -105,6 +117,7 @@ export class PiecePicker<P> {
       criticalDuplicateAfterMs: options.criticalDuplicateAfterMs ?? 1000,
       criticalSlowGraceMs: options.criticalSlowGraceMs ?? 5000,
       wants: (i) => this.wants(i),
+      done: () => this.missingCount === 0,
       availability: (i) => this.availability(i),
       deadlineOf: (i) => this.deadlines.get(i),
       criticalPieces: () => this.critical,
@@ -140,19 +153,31 @@ export class PiecePicker<P> {
 
   /** Number of wanted pieces still missing. */
   get missing(): number {
-    return this.buckets.size;
+    return this.missingCount;
   }
 
   /** Every wanted piece is verified. */
   get done(): boolean {
-    return this.buckets.size === 0;
+    return this.missingCount === 0;
   }
 
-  /** Whether a peer with these pieces has something we want (decides BEP 3 "interested"). */
+  /**
+   * Whether a peer with these pieces has something we want (decides BEP 3 "interested"). O(pieces)
+   * at worst: call it on a bitfield; afterwards keep a per-peer `wantedCount` up to date with
+   * `wants(i)` on each have and on each piece we verify, rather than rescanning.
+   */
   interestedIn(has: Bitfield | 'all'): boolean {
-    if (has === 'all') return this.buckets.size > 0;
+    if (has === 'all') return this.missingCount > 0;
     for (const i of has.ones()) if (this.wants(i)) return true;
     return false;
+  }
+
+  /** Number of wanted pieces among `has` (O(pieces); see interestedIn). */
+  wantedCount(has: Bitfield | 'all'): number {
+    if (has === 'all') return this.missingCount;
+    let n = 0;
+    for (const i of has.ones()) if (this.wants(i)) n++;
+    return n;
   }
 
   /** Blocks of wanted pieces that nobody has requested or sent yet. */
@@ -188,17 +213,23 @@ export class PiecePicker<P> {
    * may duplicate requests for the remaining blocks.
    */
   inEndgame(): boolean {
-    if (!this.endgameEnabled || this.buckets.size === 0) return false;
+    if (!this.endgameEnabled || this.missingCount === 0) return false;
     const free = this.book.free;
     if (free === 0) return true;
     if (this.seeds > 0) return false;
     // Free blocks may remain only in pieces no connected peer has; those cannot be requested.
-    let unavailable = 0;
-    for (const b of this.buckets.inOrder()) {
-      if (keyAvailability(b.key) !== 0) continue;
-      for (const i of b.pieces) unavailable += this.book.noneBlocks(i);
+    // Picking never changes that count (a peer has what it picks), so it is cached until a change
+    // of availability, priority or piece state, and idle peers asking again cost O(1).
+    if (this.unavailableFree < 0) {
+      let unavailable = 0;
+      for (const b of this.buckets.inOrder()) {
+        if (keyAvailability(b.key) !== 0) continue;
+        for (const i of b.pieces) unavailable += this.book.noneBlocks(i);
+      }
+      for (const pp of this.book.partialsWithFree()) if (this.avail[pp.piece] === 0 && this.wants(pp.piece)) unavailable += pp.free;
+      this.unavailableFree = unavailable;
     }
-    return unavailable === free;
+    return this.unavailableFree === free;
   }
 
   // ---- availability (BEP 3 have / bitfield, BEP 6 have all / have none) ----
@@ -214,6 +245,7 @@ export class PiecePicker<P> {
   addAvailability(has: Bitfield | 'all'): void {
     if (has === 'all') {
       this.seeds++;
+      this.unavailableFree = -1;
       return;
     }
     for (const i of has.ones()) {
@@ -227,6 +259,7 @@ export class PiecePicker<P> {
     if (has === 'all') {
       if (this.seeds === 0) throw new TorrentkitError('BT_ERR_PICKER_AVAILABILITY', 'no seed to remove');
       this.seeds--;
+      this.unavailableFree = -1;
       return;
     }
     for (const i of has.ones()) {
@@ -238,7 +271,7 @@ export class PiecePicker<P> {
 
   /** The peer left: its requests return to the pool and its pieces leave the availability. */
   peerGone(peer: P, has: Bitfield | 'all' | undefined): BlockRequest[] {
-    const released = this.book.releasePeer(peer);
+    const released = this.releasePeer(peer);
     if (has !== undefined) this.removeAvailability(has);
     return released;
   }
@@ -328,7 +361,11 @@ export class PiecePicker<P> {
    * pick-order.ts for the order).
    */
   pickBlocks(peer: PickPeer<P>, count: number, now: number): BlockRequest[] {
-    return pickBlocks(this.src, peer, count, now);
+    const out = pickBlocks(this.src, peer, count, now);
+    // Only a pick that took nothing is sure to leave the cached endgame count alone (a caller
+    // may pick for a peer whose pieces it has not reported).
+    if (out.length > 0) this.unavailableFree = -1;
+    return out;
   }
 
   /**
@@ -341,6 +378,7 @@ export class PiecePicker<P> {
       this.book.abort(peer, piece, block);
       return { cancel: [], pieceComplete: false, duplicate: true };
     }
+    this.unavailableFree = -1;
     return this.book.received(peer, piece, block);
   }
 
@@ -356,11 +394,13 @@ export class PiecePicker<P> {
    */
   abortRequest(peer: P, piece: number, block: number): void {
     this.geo.checkBlock(piece, block);
+    this.unavailableFree = -1;
     this.book.abort(peer, piece, block);
   }
 
   /** Drops every request `peer` holds (it choked us without the fast extension); returns them. */
   releasePeer(peer: P): BlockRequest[] {
+    this.unavailableFree = -1;
     return this.book.releasePeer(peer);
   }
 
@@ -386,6 +426,7 @@ export class PiecePicker<P> {
   pieceFailed(piece: number): PieceFailure<P> {
     this.geo.checkPiece(piece);
     if (piece < this.seqCursor) this.seqCursor = piece;
+    this.unavailableFree = -1;
     return this.book.failed(piece);
   }
 
@@ -393,17 +434,23 @@ export class PiecePicker<P> {
 
   /** Keeps the buckets and the free count true after `wants(piece)` may have changed from `was`. */
   private update(piece: number, was: boolean): void {
+    this.unavailableFree = -1;
     const now = this.wants(piece);
     if (was && !now) {
       this.buckets.remove(piece);
       this.book.addFree(-this.book.noneBlocks(piece));
+      this.missingCount--;
     } else if (now) {
-      this.buckets.set(piece, rarityKey(this.prio[piece], this.avail[piece]));
-      if (!was) this.book.addFree(this.book.noneBlocks(piece));
+      if (!this.book.partial(piece)) this.buckets.set(piece, rarityKey(this.prio[piece], this.avail[piece]));
+      if (!was) {
+        this.book.addFree(this.book.noneBlocks(piece));
+        this.missingCount++;
+      }
     }
   }
 
   private rekey(piece: number): void {
+    this.unavailableFree = -1;
     if (this.buckets.has(piece)) this.buckets.set(piece, rarityKey(this.prio[piece], this.avail[piece]));
   }
 
