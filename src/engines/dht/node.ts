@@ -135,6 +135,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     this.socket.onMessage((data, from) => this.onDatagram(data, from));
     this.socket.onError((err) => this.emit('warning', err));
     this.state = 'running';
+    this.emit('listening', this.socket.address());
     this.cancelMaintenance = this.deps.clock.setInterval(() => this.maintain(), this.opts.maintenanceIntervalMs);
     await this.bootstrap(signal);
   }

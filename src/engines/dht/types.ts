@@ -79,6 +79,8 @@ export interface DhtOptions {
 }
 
 export interface DhtEvents {
+  /** The socket is bound (start() goes on to bootstrap). */
+  listening(address: { address: string; port: number; family: 'IPv4' | 'IPv6' }): void;
   /** Peers found by one of our get_peers lookups. */
   peers(infoHash: Uint8Array, peers: PeerAddress[]): void;
   /** A remote node announced itself as a peer of `infoHash` to us. */
