@@ -49,6 +49,8 @@ class SimSocket implements DatagramSocket {
 
 export class SimNetwork implements DatagramFactory {
   private readonly sockets = new Map<string, SimSocket>();
+  /** Multicast group address -> member sockets (each receives datagrams sent to group:its port). */
+  private readonly groups = new Map<string, Set<SimSocket>>();
   private readonly departed = new Set<string>();
   private nextPort = 20_000;
   /** Datagrams sent, delivered and dropped (lost, unbound or departed destination). */
@@ -78,6 +80,13 @@ export class SimNetwork implements DatagramFactory {
     return Promise.resolve(socket);
   }
 
+  /** Makes `socket` (from this network) receive datagrams sent to `group` on its port. */
+  joinMulticast(socket: DatagramSocket, group: string): void {
+    let members = this.groups.get(group);
+    if (!members) this.groups.set(group, (members = new Set()));
+    members.add(socket as SimSocket);
+  }
+
   /** The host at `address` leaves: datagrams to it are dropped from now on (sockets stay open). */
   depart(address: string): void {
     this.departed.add(address);
@@ -94,9 +103,18 @@ export class SimNetwork implements DatagramFactory {
       this.stats.dropped++;
       return;
     }
+    const members = this.groups.get(address);
+    if (members) {
+      for (const m of members) if (m.local.port === port) this.deliver(from, data, () => (m.closed ? undefined : m), m.local.address);
+      return;
+    }
+    this.deliver(from, data, () => this.sockets.get(`${address}|${port}`), address);
+  }
+
+  private deliver(from: DatagramAddress, data: Uint8Array, target: () => SimSocket | undefined, address: string): void {
     const latency = this.minLatency + this.rng.random() * (this.maxLatency - this.minLatency);
     this.clock.setTimeout(() => {
-      const to = this.sockets.get(`${address}|${port}`);
+      const to = target();
       if (!to || to.closed || this.departed.has(address)) {
         this.stats.dropped++;
         return;
