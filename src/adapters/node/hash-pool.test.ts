@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { tempDir } from '../../../test/helpers/tools.js';
+import { toHex } from '../../util/bytes.js';
+import { isTorrentkitError } from '../../util/errors.js';
+import { HashPool } from './hash-pool.js';
+
+function blocks(data: Uint8Array, size: number, algorithm: 'sha1' | 'sha256'): string {
+  let out = '';
+  for (let i = 0; i < data.length; i += size) out += createHash(algorithm).update(data.subarray(i, i + size)).digest('hex');
+  return out;
+}
+
+test('hashRanges reads files and zeros as one stream and serves several outputs from one read', async (t) => {
+  const dir = tempDir(t);
+  const a = randomBytes(100_003);
+  const b = randomBytes(40_000);
+  writeFileSync(join(dir, 'a'), a);
+  writeFileSync(join(dir, 'b'), b);
+  // A small read buffer so blocks straddle reads and segments.
+  const pool = new HashPool({ threads: 2, readSize: 4096 + 17 });
+  t.after(() => pool.close());
+  const zeros = new Uint8Array(7_000);
+  const stream = Buffer.concat([a.subarray(5), zeros, b]);
+  let progress = 0;
+  const [pieces, leaves, head] = await pool.hashRanges(
+    {
+      segments: [
+        { kind: 'file', path: join(dir, 'a'), offset: 5, length: a.length - 5 },
+        { kind: 'zeros', length: zeros.length },
+        { kind: 'file', path: join(dir, 'b'), offset: 0, length: b.length },
+      ],
+      outputs: [
+        { algorithm: 'sha1', blockSize: 32_768 },
+        { algorithm: 'sha256', blockSize: 16_384 },
+        { algorithm: 'sha256', blockSize: 16_384, length: 20_000 },
+      ],
+    },
+    { onProgress: (n) => (progress += n) },
+  );
+  assert.equal(toHex(pieces), blocks(stream, 32_768, 'sha1'));
+  assert.equal(toHex(leaves), blocks(stream, 16_384, 'sha256'));
+  assert.equal(toHex(head), blocks(stream.subarray(0, 20_000), 16_384, 'sha256'));
+  assert.equal(progress, stream.length);
+});
+
+test('hashBuffer hashes whole or in blocks, with and without transfer', async (t) => {
+  const pool = new HashPool({ threads: 1 });
+  t.after(() => pool.close());
+  const data = randomBytes(50_000);
+  const whole = await pool.hashBuffer(new Uint8Array(data), { algorithm: 'sha1' });
+  assert.equal(toHex(whole), createHash('sha1').update(data).digest('hex'));
+  const copy = new Uint8Array(data);
+  const leaves = await pool.hashBuffer(copy, { algorithm: 'sha256', blockSize: 16_384 }, { transfer: true });
+  assert.equal(copy.byteLength, 0, 'the buffer was transferred');
+  assert.equal(toHex(leaves), blocks(data, 16_384, 'sha256'));
+  const results = await Promise.all(Array.from({ length: 10 }, (_, i) => pool.hashBuffer(Uint8Array.of(i), { algorithm: 'sha1' })));
+  results.forEach((r, i) => assert.equal(toHex(r), createHash('sha1').update(Uint8Array.of(i)).digest('hex')));
+});
+
+test('missing and shrunken files fail with typed errors', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'short'), randomBytes(10));
+  const pool = new HashPool({ threads: 1 });
+  t.after(() => pool.close());
+  const outputs = [{ algorithm: 'sha1' as const, blockSize: 16 }];
+  await assert.rejects(pool.hashRanges({ segments: [{ kind: 'file', path: join(dir, 'nope'), offset: 0, length: 4 }], outputs }), (e) =>
+    isTorrentkitError(e, 'BT_ERR_HASH_READ'),
+  );
+  await assert.rejects(pool.hashRanges({ segments: [{ kind: 'file', path: join(dir, 'short'), offset: 0, length: 11 }], outputs }), (e) =>
+    isTorrentkitError(e, 'BT_ERR_HASH_SHORT_READ'),
+  );
+});
+
+test('abort rejects queued and running jobs; close rejects what is left; the pool stays usable after aborts', async (t) => {
+  const pool = new HashPool({ threads: 1, readSize: 1024 });
+  const controller = new AbortController();
+  const big = { segments: [{ kind: 'zeros' as const, length: 2 ** 40 }], outputs: [{ algorithm: 'sha1' as const, blockSize: 1 << 20 }] };
+  const running = pool.hashRanges(big, { signal: controller.signal });
+  const queued = pool.hashRanges(big, { signal: controller.signal });
+  controller.abort();
+  await assert.rejects(running, (e) => isTorrentkitError(e, 'BT_ERR_ABORTED'));
+  await assert.rejects(queued, (e) => isTorrentkitError(e, 'BT_ERR_ABORTED'));
+  await assert.rejects(pool.hashBuffer(new Uint8Array(1), { algorithm: 'sha1' }, { signal: AbortSignal.abort() }), (e) =>
+    isTorrentkitError(e, 'BT_ERR_ABORTED'),
+  );
+  const ok = await pool.hashBuffer(new Uint8Array(0), { algorithm: 'sha1' });
+  assert.equal(toHex(ok), createHash('sha1').digest('hex'));
+  const pending = assert.rejects(pool.hashRanges(big), (e) => isTorrentkitError(e, 'BT_ERR_HASHER_CLOSED'));
+  await pool.close();
+  await pending;
+  await assert.rejects(pool.hashBuffer(new Uint8Array(1), { algorithm: 'sha1' }), (e) => isTorrentkitError(e, 'BT_ERR_HASHER_CLOSED'));
+  t.diagnostic('pool closed');
+});
