@@ -6,7 +6,7 @@ import { magnetOf, type MagnetLink, type Metainfo } from '../../codecs/metainfo/
 import { toHex } from '../../util/bytes.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { Command } from './command.js';
-import { loadTorrent } from './torrent-input.js';
+import { loadTorrent } from '../../adapters/node/torrent-input.js';
 
 const hex = (b: Uint8Array | undefined) => (b ? toHex(b) : null);
 
