@@ -222,7 +222,7 @@ export type TorrentId =
 
 /**
  * Classifies a torrent id: a magnet URI, a bare info hash (40 hex or 32 base32 chars for v1,
- * 64 hex for v2; returned as a magnet link), an http(s) URL, or else a file path. The caller
+ * 64 hex for v2; returned as a magnet link), an http(s) URL, a file:// URL or else a file path. The caller
  * fetches URLs and reads files (codecs do no I/O).
  */
 export function parseTorrentId(id: string): TorrentId {
@@ -233,5 +233,12 @@ export function parseTorrentId(id: string): TorrentId {
   }
   if (/^[0-9a-fA-F]{64}$/.test(s)) return { kind: 'magnet', magnet: parseMagnet(`magnet:?xt=urn:btmh:${BTMH_PREFIX}${s}`) };
   if (/^https?:\/\//i.test(s)) return { kind: 'url', url: s };
+  if (/^file:\/\//i.test(s)) {
+    try {
+      return { kind: 'file', path: decodeURIComponent(new URL(s).pathname) };
+    } catch {
+      return { kind: 'file', path: id };
+    }
+  }
   return { kind: 'file', path: id };
 }
