@@ -22,6 +22,7 @@ import { BLOCK_SIZE } from './merkle.js';
 import { PathRegistry, sanitizePath, sanitizePathElement } from './paths.js';
 import {
   DEFAULT_METAINFO_LIMITS,
+  type Digests,
   type Metainfo,
   type MetainfoFile,
   type MetainfoLimits,
@@ -49,6 +50,8 @@ export interface ParseMetainfoFullOptions extends ParseMetainfoOptions {
    */
   allowMissingPieceLayers?: boolean;
 }
+
+const PURE_DIGESTS: Digests = { sha1, sha256 };
 
 function limitsOf(options: ParseMetainfoOptions | undefined): MetainfoLimits {
   return { ...DEFAULT_METAINFO_LIMITS, ...options?.limits };
@@ -178,6 +181,7 @@ function checkHybrid(v1: readonly RawFile[], multiFile: boolean, v2: readonly V2
 export function parseMetainfo(bytes: Uint8Array, options?: ParseMetainfoFullOptions): Metainfo {
   const limits = limitsOf(options);
   const strict = options?.strict === true;
+  const digests = options?.digests ?? PURE_DIGESTS;
   const { value: top, raw } = decodeWithRaw(bytes, ['info'], { strict });
   if (!isDict(top)) throw new MetainfoError(E.NotDict, 'the torrent is not a bencoded dictionary');
   const info = top.info;
@@ -269,10 +273,10 @@ export function parseMetainfo(bytes: Uint8Array, options?: ParseMetainfoFullOpti
   }
 
   let pieceLayers: Map<string, Uint8Array> | undefined;
-  if (v2Entries) pieceLayers = validatePieceLayers(top['piece layers'], v2Entries, pieceLength, options?.allowMissingPieceLayers === true);
+  if (v2Entries) pieceLayers = validatePieceLayers(top['piece layers'], v2Entries, pieceLength, options?.allowMissingPieceLayers === true, digests.sha256);
 
-  const infoHash = hasV1 ? (sha1(infoBytes) as InfoHash) : undefined;
-  const infoHashV2 = hasV2 ? (sha256(infoBytes) as InfoHashV2) : undefined;
+  const infoHash = hasV1 ? (digests.sha1(infoBytes) as InfoHash) : undefined;
+  const infoHashV2 = hasV2 ? (digests.sha256(infoBytes) as InfoHashV2) : undefined;
   const infoHashV2Truncated = infoHashV2 ? (infoHashV2.slice(0, 20) as InfoHash) : undefined;
 
   const rawName = preferUtf8(info, 'name');
