@@ -65,11 +65,15 @@ export function readOptional(top: BDict, info: BDict, strict: boolean): Optional
 
   // BEP 19: url-list is a string or a list of strings.
   const urlList: string[] = [];
+  const seenSeeds = new Set<string>();
   const ul = top['url-list'];
   for (const u of Array.isArray(ul) ? ul : ul === undefined ? [] : [ul]) {
     const s = text(u)?.trim();
-    if (s && !urlList.includes(s)) urlList.push(s);
-    else if (!s) bad(strict, 'url-list', 'web seed is not a non-empty string');
+    if (!s) bad(strict, 'url-list', 'web seed is not a non-empty string');
+    else if (!seenSeeds.has(s)) {
+      seenSeeds.add(s);
+      urlList.push(s);
+    }
   }
 
   // BEP 27: private=1 inside info.
