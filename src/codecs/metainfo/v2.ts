@@ -129,14 +129,19 @@ export function validatePieceLayers(
   for (const f of files) {
     if (!f.piecesRoot || f.length <= pieceLength) continue;
     const key = toHex(f.piecesRoot);
-    if (out.has(key)) continue; // identical files share a root and a layer
     const field = `piece layers[${key}]`;
+    const count = Math.ceil(f.length / pieceLength);
+    const known = out.get(key);
+    if (known !== undefined) {
+      // Identical files share a root and a layer; a shared root with another size is a lie.
+      if (known.length !== count * HASH_SIZE) throw new MetainfoError(E.V2BadPieceLayer, 'one pieces root for files of different sizes', field);
+      continue;
+    }
     const layer = layers?.[bytesToBinary(f.piecesRoot)];
     if (layer === undefined) {
       if (optional) continue;
       throw new MetainfoError(E.V2BadPieceLayer, 'missing layer for a file larger than one piece', field);
     }
-    const count = Math.ceil(f.length / pieceLength);
     if (!(layer instanceof Uint8Array) || layer.length !== count * HASH_SIZE) {
       throw new MetainfoError(E.V2BadPieceLayer, `expected ${count} hashes of ${HASH_SIZE} bytes`, field);
     }
