@@ -141,6 +141,7 @@ function magnetText(m: MagnetLink): string {
   for (const t of m.trackers) lines.push(`  ${t}`);
   if (m.webSeeds.length > 0) lines.push('web seeds:', ...m.webSeeds.map((u) => `  ${u}`));
   if (m.peers.length > 0) lines.push('peers:', ...m.peers.map((p) => `  ${p}`));
+  if (m.selectOnly) kv('select only', m.selectOnly.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`)).join(','));
   return `${lines.join('\n')}\n`;
 }
 
