@@ -37,6 +37,13 @@ export interface HashOutput {
    * and the pad file after it; both come from one read.
    */
   readonly length?: number;
+  /**
+   * BEP 52 merkle subtrees (sha256 with a 16 KiB block size): instead of every leaf digest, return
+   * the root of each run of `merkleLeaves` leaves (a power of two), the last run padded with zero
+   * leaves. With `merkleLeaves = pieceLength / 16 KiB` these are a file's piece-layer hashes, which
+   * is what v2 creation keeps and what v2 piece verification compares.
+   */
+  readonly merkleLeaves?: number;
 }
 
 export interface RangeJob {
@@ -53,10 +60,13 @@ export interface HashCallOptions {
 export interface Hasher {
   /** How many jobs run in parallel (worker threads); callers queue about this many at once. */
   readonly concurrency: number;
-  /** Digests of `data` split into `output.blockSize` blocks (default: one digest of all of it). */
+  /**
+   * Digests of `data` split into `output.blockSize` blocks (default: one digest of all of it);
+   * with `merkleLeaves`, roots of merkle subtrees as in `HashOutput` (a v2 piece's hash).
+   */
   hashBuffer(
     data: Uint8Array,
-    output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number },
+    output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number },
     options?: HashCallOptions & { readonly transfer?: boolean },
   ): Promise<Uint8Array>;
   /** Reads the job's segments in order and returns one concatenation of digests per output. */
@@ -75,5 +85,5 @@ export function streamLength(segments: readonly Segment[]): number {
 /** Number of digests an output yields over a stream of `total` bytes. */
 export function digestCount(output: HashOutput, total: number): number {
   const covered = Math.min(total, output.length ?? total);
-  return Math.ceil(covered / output.blockSize);
+  return Math.ceil(covered / output.blockSize / (output.merkleLeaves ?? 1));
 }

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { decode } from '../../codecs/bencode/decode.js';
 import type { BDict } from '../../codecs/bencode/types.js';
-import { BLOCK_SIZE, rootFromLeaves } from '../../codecs/metainfo/merkle.js';
+import { BLOCK_SIZE, pieceLayerFromLeaves, rootFromLeaves } from '../../codecs/metainfo/merkle.js';
 import type { ContentFile, ContentSource } from '../../ports/content-source.js';
-import { DIGEST_LENGTH, type Hasher, type RangeJob } from '../../ports/hasher.js';
+import type { Hasher, RangeJob } from '../../ports/hasher.js';
 import { toHex, utf8Decode } from '../../util/bytes.js';
 import { isTorrentkitError, throwIfAborted } from '../../util/errors.js';
 import { type CreateProgress, createTorrent } from './create.js';
@@ -40,11 +40,12 @@ function memoryHasher(data: Map<string, Uint8Array>): Hasher & { jobs: RangeJob[
       options.onProgress?.(stream.length);
       return job.outputs.map((o) => {
         const covered = stream.subarray(0, o.length ?? stream.length);
-        const out = new Uint8Array(Math.ceil(covered.length / o.blockSize) * DIGEST_LENGTH[o.algorithm]);
+        const digests: Uint8Array[] = [];
         for (let i = 0; i * o.blockSize < covered.length; i++) {
-          out.set(createHash(o.algorithm).update(covered.subarray(i * o.blockSize, (i + 1) * o.blockSize)).digest(), i * DIGEST_LENGTH[o.algorithm]);
+          digests.push(createHash(o.algorithm).update(covered.subarray(i * o.blockSize, (i + 1) * o.blockSize)).digest());
         }
-        return out;
+        const folded = o.merkleLeaves ? pieceLayerFromLeaves(digests, o.merkleLeaves * BLOCK_SIZE) : digests;
+        return new Uint8Array(Buffer.concat(folded));
       });
     },
     async close() {},

@@ -3,7 +3,8 @@
  * piece boundaries, so that every core gets work, progress is smooth and a job's digests land at a
  * known place:
  * - v1: the v1 stream (files and pad zeros in order), SHA-1 per piece.
- * - v2: each file on its own, SHA-256 per 16 KiB leaf (BEP 52 trees are per file).
+ * - v2: each file on its own, SHA-256 per 16 KiB leaf (BEP 52 trees are per file), folded by the
+ *   workers into piece-layer hashes for files larger than a piece.
  * - hybrid: each file with the pad that follows it; one read yields the file's SHA-1 pieces (pad
  *   included) and its SHA-256 leaves (pad excluded). Pads put every file on a piece boundary
  *   (BEP 47), so no piece spans two files.
@@ -54,7 +55,11 @@ export function planJobs(plan: TorrentPlan, locations: readonly string[], jobByt
     for (let start = 0; start < f.length; start += perJob) {
       const end = Math.min(f.length, start + perJob);
       const segments: Segment[] = [{ kind: 'file', path: locations[i], offset: start, length: end - start }];
-      const outputs: HashOutput[] = [{ algorithm: 'sha256', blockSize: BLOCK_SIZE, length: end - start }];
+      // Files larger than a piece get their piece layer straight from the workers (subtree roots
+      // of pieceLength / 16 KiB leaves); smaller ones their leaves, whose root is padded to the
+      // next power of two of the leaf count rather than to a whole piece (BEP 52).
+      const merkleLeaves = f.length > pieceLength ? pieceLength / BLOCK_SIZE : undefined;
+      const outputs: HashOutput[] = [{ algorithm: 'sha256', blockSize: BLOCK_SIZE, length: end - start, merkleLeaves }];
       if (hybrid) {
         if (end === f.length && pad > 0) segments.push({ kind: 'zeros', length: pad });
         outputs.unshift({ algorithm: 'sha1', blockSize: pieceLength });
