@@ -32,11 +32,16 @@ export interface HashOutput {
   /** Bytes per digest, e.g. the piece length (v1) or 16 KiB (v2 leaves). */
   readonly blockSize: number;
   /**
-   * Only the first `length` bytes of the stream are covered (default: all of it). A hybrid
+   * Only `length` bytes of the stream are covered (default: all of it from `offset`). A hybrid
    * torrent hashes a file's v2 leaves over the file's bytes but its last v1 piece over the file
    * and the pad file after it; both come from one read.
    */
   readonly length?: number;
+  /**
+   * Coverage starts `offset` bytes into the stream (default 0) and runs for `length` bytes. A job
+   * over several small files (and their pads) gives each file its own v2 output this way.
+   */
+  readonly offset?: number;
   /**
    * BEP 52 merkle subtrees (sha256 with a 16 KiB block size): instead of every leaf digest, return
    * the root of each run of `merkleLeaves` leaves (a power of two), the last run padded with zero
@@ -84,6 +89,7 @@ export function streamLength(segments: readonly Segment[]): number {
 
 /** Number of digests an output yields over a stream of `total` bytes. */
 export function digestCount(output: HashOutput, total: number): number {
-  const covered = Math.min(total, output.length ?? total);
+  const rest = Math.max(0, total - (output.offset ?? 0));
+  const covered = Math.min(rest, output.length ?? rest);
   return Math.ceil(covered / output.blockSize / (output.merkleLeaves ?? 1));
 }

@@ -120,3 +120,25 @@ test('merkleLeaves folds SHA-256 leaves into BEP 52 subtree roots, the last padd
     (e) => isTorrentkitError(e, 'BT_ERR_HASHER_OPTIONS'),
   );
 });
+
+test('outputs may start at an offset into the stream', async (t) => {
+  const dir = tempDir(t);
+  const data = randomBytes(70_000);
+  writeFileSync(join(dir, 'f'), data);
+  const pool = new HashPool({ threads: 1, readSize: 3000 });
+  t.after(() => pool.close());
+  const outs = await pool.hashRanges({
+    segments: [{ kind: 'file', path: join(dir, 'f'), offset: 0, length: data.length }, { kind: 'zeros', length: 5 }],
+    outputs: [
+      { algorithm: 'sha256', blockSize: 16_384, offset: 0, length: 1_000 },
+      { algorithm: 'sha256', blockSize: 16_384, offset: 1_000, length: 40_000 },
+      { algorithm: 'sha1', blockSize: 32_768, offset: 41_000 },
+      { algorithm: 'sha1', blockSize: 10, offset: 70_005 },
+    ],
+  });
+  const stream = Buffer.concat([data, new Uint8Array(5)]);
+  assert.equal(toHex(outs[0]), blocks(stream.subarray(0, 1_000), 16_384, 'sha256'));
+  assert.equal(toHex(outs[1]), blocks(stream.subarray(1_000, 41_000), 16_384, 'sha256'));
+  assert.equal(toHex(outs[2]), blocks(stream.subarray(41_000), 32_768, 'sha1'));
+  assert.equal(outs[3].length, 0);
+});

@@ -13,7 +13,8 @@ class OutputState {
   private count = 0;
   private hash: Hash | undefined;
   private inBlock = 0;
-  /** Stream bytes this output still covers. */
+  /** Stream bytes to pass over before coverage starts, then the bytes still covered. */
+  private skip: number;
   private left: number;
   private readonly size: number;
   /** Merkle mode: leaf digests of the current subtree, and how many it holds. */
@@ -26,7 +27,9 @@ class OutputState {
   ) {
     this.size = DIGEST_LENGTH[output.algorithm];
     this.digests = new Uint8Array(digestCount(output, total) * this.size);
-    this.left = Math.min(total, output.length ?? total);
+    this.skip = output.offset ?? 0;
+    const rest = Math.max(0, total - this.skip);
+    this.left = Math.min(rest, output.length ?? rest);
     const m = output.merkleLeaves;
     if (m !== undefined) {
       if (output.algorithm !== 'sha256' || !Number.isInteger(m) || m < 1 || (m & (m - 1)) !== 0) {
@@ -36,7 +39,18 @@ class OutputState {
     }
   }
 
-  feed(chunk: Uint8Array): void {
+  /** True once every covered byte has been fed. */
+  get done(): boolean {
+    return this.left === 0;
+  }
+
+  feed(input: Uint8Array): void {
+    let chunk = input;
+    if (this.skip > 0) {
+      const s = Math.min(this.skip, chunk.length);
+      this.skip -= s;
+      chunk = chunk.subarray(s);
+    }
     const limit = Math.min(chunk.length, this.left);
     this.left -= limit;
     const bs = this.output.blockSize;
@@ -131,8 +145,10 @@ const zeroChunks = new Map<number, Uint8Array>();
 export function hashRangeJob(job: RangeJob, buffer: Uint8Array, hooks: StreamHooks): Uint8Array[] | undefined {
   const total = streamLength(job.segments);
   const states = job.outputs.map((o) => new OutputState(o, total));
+  let first = 0; // states before this one are done (outputs are mostly in stream order)
   const feed = (chunk: Uint8Array) => {
-    for (const s of states) s.feed(chunk);
+    while (first < states.length && states[first].done) first++;
+    for (let i = first; i < states.length; i++) if (!states[i].done) states[i].feed(chunk);
     return hooks.afterChunk(chunk.length);
   };
   for (const seg of job.segments) {

@@ -118,17 +118,14 @@ class HashCollector {
   }
 
   add(job: CreateJob, outputs: Uint8Array[]): void {
-    let k = 0;
-    if (job.outputs[0].algorithm === 'sha1') this.pieces!.set(outputs[k++], job.firstPiece * 20);
-    if (job.file === undefined) return;
-    const leaves = outputs[k];
-    const layer = this.layers[job.file];
-    if (!layer) {
-      this.smallLeaves[job.file] = leaves;
-      return;
+    if (job.outputs[0]?.algorithm === 'sha1') this.pieces!.set(outputs[0], job.firstPiece * 20);
+    for (const part of job.parts) {
+      const digests = outputs[part.output];
+      const layer = this.layers[part.file];
+      // Files larger than a piece: the job asked for piece-layer hashes (merkleLeaves).
+      if (layer) layer.set(digests, part.filePiece * HASH_SIZE);
+      else this.smallLeaves[part.file] = digests;
     }
-    // The job asked for piece-layer hashes (merkleLeaves), not leaves.
-    layer.set(leaves, job.filePiece! * HASH_SIZE);
   }
 
   finish(): { pieces?: Uint8Array; files?: (FileMerkle | undefined)[] } {
