@@ -22,3 +22,12 @@ export { DIGEST_LENGTH, type HashAlgorithm, type HashCallOptions, type Hasher, t
 export { type CreateDeps, type CreateOptions, type CreateProgress, type CreateRequest, type CreateResult, createTorrent } from './engines/create/create.js';
 export { HashPool, type HashPoolOptions } from './adapters/node/hash-pool.js';
 export { NodeContentSource, type NodeContentSourceOptions } from './adapters/node/content-source.js';
+export * from './codecs/krpc/index.js';
+export { decodeLsdAnnounce, encodeLsdAnnounces, LSD_IPV4_GROUP, LSD_IPV6_GROUP, LSD_PORT, LsdCode, LsdError, lsdHost } from './codecs/lsd/lsd.js';
+export type { LsdAnnounce } from './codecs/lsd/lsd.js';
+export * from './engines/dht/index.js';
+export * from './engines/lsd/index.js';
+export { RoutingTable, type RoutingTableOptions, type RoutingNode, type NodeState } from './policies/dht/routing-table.js';
+export type { PeerStore, StoredPeer } from './ports/peer-store.js';
+export { crc32c } from './util/crc32c.js';
+export { createDhtNode, createLsdService } from './adapters/node/dht.js';

@@ -100,6 +100,18 @@ const rejected: [string, () => Uint8Array, string, ParseMetainfoFullOptions?][] 
   ['hybrid: v1 path differs', () => buildTorrent(two, { version: 'hybrid', editInfo: (i) => (filesOf(i)[2].path = ['dir', 'c']) }), 'BT_ERR_METAINFO_HYBRID_MISMATCH'],
   ['hybrid: pad file missing', () => buildTorrent(two, { version: 'hybrid', editInfo: (i) => filesOf(i).splice(1, 1) }), 'BT_ERR_METAINFO_HYBRID_MISMATCH'],
   ['hybrid: extra v1 file', () => buildTorrent(two, { version: 'hybrid', editInfo: (i) => filesOf(i).push({ length: 1, path: ['x'] }) }), 'BT_ERR_METAINFO_HYBRID_MISMATCH'],
+  [
+    'hybrid: trailing pad of two pieces',
+    () =>
+      buildTorrent(two, {
+        version: 'hybrid',
+        editInfo: (i) => {
+          filesOf(i).push({ length: 32768 + 12768, path: ['.pad', 'x'], attr: 'p' });
+          i.pieces = new Uint8Array(20 * 7);
+        },
+      }),
+    'BT_ERR_METAINFO_HYBRID_MISMATCH',
+  ],
   ['strict: malformed announce-list', () => buildTorrent(two, { top: { 'announce-list': ['http://a/'] } }), 'BT_ERR_METAINFO_BAD_FIELD', { strict: true }],
 ];
 

@@ -67,7 +67,7 @@ export const MagnetErrorCode = {
   BadInfoHash: 'BT_ERR_MAGNET_BAD_INFO_HASH',
   /** Two different v1 (or v2) info hashes in one link. */
   ConflictingInfoHash: 'BT_ERR_MAGNET_CONFLICTING_INFO_HASH',
-  /** A malformed `so` (BEP 53) or `x.pe` value. */
+  /** A malformed `so` (BEP 53) value. */
   BadParameter: 'BT_ERR_MAGNET_BAD_PARAMETER',
 } as const satisfies Record<string, ErrorCode>;
 export type MagnetErrorCode = (typeof MagnetErrorCode)[keyof typeof MagnetErrorCode];

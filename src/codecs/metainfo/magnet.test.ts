@@ -21,7 +21,7 @@ test('parses btih in hex and base32, dn, repeated tr, ws, xs, x.pe, so, xl', () 
   const b32 = toBase32(fromHex(HEX));
   const m = parseMagnet(
     `magnet:?xt=urn:btih:${b32}&dn=Big+Buck%20Bunny&tr=udp%3A%2F%2Ft1%3A80&tr=http://t2/a?x=1%26y&tr=udp%3A%2F%2Ft1%3A80` +
-      `&ws=http%3A%2F%2Fws%2F&xs=http://x/t.torrent&x.pe=127.0.0.1:6881&x.pe=[::1]:6882&so=0,2,4-6&xl=1234&foo=bar`,
+      `&ws=http%3A%2F%2Fws%2F&xs=http://x/t.torrent&x.pe=127.0.0.1:6881&x.pe=[::1]:6882&x.pe=nohost&x.pe=h:0&x.pe=h:70000&so=0,2,4-6&xl=1234&foo=bar`,
   );
   assert.equal(toHex(m.infoHash!), HEX);
   assert.equal(m.name, 'Big Buck Bunny');

@@ -58,6 +58,14 @@ const MAX_SO_ITEMS = 10_000;
 /** sha2-256 multihash prefix (multicodec 0x12, length 0x20), BEP 9 urn:btmh. */
 const BTMH_PREFIX = '1220';
 
+/** `host:port` or `[v6]:port` with a port in 1-65535 (BEP 9 `x.pe`). */
+const PEER_ADDRESS = /^(?:\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/;
+
+export function isPeerAddress(s: string): boolean {
+  const m = PEER_ADDRESS.exec(s);
+  return m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 65535;
+}
+
 function decodeComponent(s: string): string {
   const plus = s.replace(/\+/g, ' ');
   try {
@@ -138,11 +146,14 @@ export function parseMagnet(uri: string): MagnetLink {
       case 'dn':
         name = value;
         break;
+      case 'x.pe':
+        // A malformed peer address is skipped: the rest of the link is still usable.
+        if (isPeerAddress(value) && !lists[key].includes(value)) lists[key].push(value);
+        break;
       case 'tr':
       case 'ws':
       case 'xs':
       case 'as':
-      case 'x.pe':
         if (value !== '' && !lists[key].includes(value)) lists[key].push(value);
         break;
       case 'so':

@@ -272,6 +272,15 @@ export function parseMetainfo(bytes: Uint8Array, options?: ParseMetainfoFullOpti
     pieces = p;
   }
 
+  if (v2Entries && hasV1) {
+    // BEP 52: the v2 piece space gives each file whole pieces; the v1 one must have as many.
+    let v2Pieces = 0;
+    for (const e of v2Entries) v2Pieces += Math.ceil(e.length / pieceLength);
+    if (v2Pieces !== pieceCount) {
+      throw new MetainfoError(E.HybridMismatch, `v1 has ${pieceCount} pieces, v2 ${v2Pieces}`, 'info.pieces');
+    }
+  }
+
   let pieceLayers: Map<string, Uint8Array> | undefined;
   if (v2Entries) pieceLayers = validatePieceLayers(top['piece layers'], v2Entries, pieceLength, options?.allowMissingPieceLayers === true);
 

@@ -35,6 +35,8 @@ test('Windows device names get an underscore, in any case and with an extension'
   assert.equal(sanitizePathElement('COM10'), 'COM10');
   assert.equal(sanitizePathElement('console'), 'console');
   assert.equal(sanitizePathElement('nul.'), 'nul_');
+  assert.equal(sanitizePathElement('COM\u00b9.log'), 'COM\u00b9_.log');
+  assert.equal(sanitizePathElement('conin$'), 'conin$_');
 });
 
 test('invalid and overlong UTF-8 become underscores; valid UTF-8 is kept', () => {

@@ -12,8 +12,8 @@
  *    file extensions).
  * 4. Trailing dots and spaces are removed (Windows cannot create such names).
  * 5. Elements that are then empty, `.` or `..` are dropped.
- * 6. Windows device names (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9, any case, with or without an
- *    extension) get `_` appended to their base: `con.txt` becomes `con_.txt`.
+ * 6. Windows device names (CON, PRN, AUX, NUL, COM1-COM9, LPT1-LPT9, also with the superscript
+ *    digits ¹²³, CONIN$, CONOUT$, CLOCK$; any case, with or without an extension) get `_` appended to their base: `con.txt` becomes `con_.txt`.
  * 7. Elements longer than 255 UTF-8 bytes are cut to 255 bytes at a character boundary, keeping an
  *    extension of up to 20 bytes.
  * A path whose elements are all dropped is rejected (BT_ERR_METAINFO_BAD_PATH). Since no element
@@ -34,9 +34,9 @@ const MAX_EXTENSION_BYTES = 20;
 const RESERVED_CHARS = /[/\\:*?"<>|\u0000-\u001f\u007f]/g;
 const BIDI_OVERRIDES = /[\u202a-\u202e\u2066-\u2069]/g;
 const TRAILING_DOTS_SPACES = /[. ]+$/;
-const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[1-9\u00b9\u00b2\u00b3]|lpt[1-9\u00b9\u00b2\u00b3]|conin\$|conout\$|clock\$)(\..*)?$/i;
 /** Anything any rule below would change; most real names match none and take the fast path. */
-const NEEDS_WORK = /[/\\:*?"<>|\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffd]|[. ]$|^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\.|$)/i;
+const NEEDS_WORK = /[/\\:*?"<>|\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069\ufffd]|[. ]$|^(con|prn|aux|nul|com[1-9\u00b9\u00b2\u00b3]|lpt[1-9\u00b9\u00b2\u00b3]|conin\$|conout\$|clock\$)(\.|$)/i;
 
 function decodeElement(raw: Uint8Array | string): string {
   if (typeof raw === 'string') return raw;
