@@ -100,7 +100,9 @@ export class HashPool implements Hasher {
 
   hashRanges(job: RangeJob, options: HashCallOptions = {}): Promise<Uint8Array[]> {
     for (const o of job.outputs) {
-      if (!Number.isInteger(o.blockSize) || o.blockSize < 1) throw new TorrentkitError('BT_ERR_HASHER_OPTIONS', `bad block size ${o.blockSize}`);
+      if (!Number.isInteger(o.blockSize) || o.blockSize < 1) {
+        return Promise.reject(new TorrentkitError('BT_ERR_HASHER_OPTIONS', `bad block size ${o.blockSize}`));
+      }
     }
     return this.submit({ type: 'ranges', job }, options);
   }

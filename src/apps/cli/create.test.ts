@@ -72,6 +72,7 @@ test('create reports user errors with a code and a non-zero exit', (t) => {
     [['create', 'content', '-l', 'big'], 2, 'BT_ERR_CLI_USAGE'],
     [['create', 'content', '-t', '0'], 2, 'BT_ERR_CLI_USAGE'],
     [['create', 'content', '--bogus'], 2, 'BT_ERR_CLI_USAGE'],
+    [['create', 'content', '-o', 'no/such/dir/x.torrent'], 1, 'BT_ERR_CREATE_OUTPUT'],
   ];
   for (const [args, status, code] of cases) {
     const r = runCli(args, { cwd: dir });
