@@ -1,40 +1,11 @@
 /** `torrentkit tracker` as a process: starts, serves announces, keeps SQLite swarms across a restart. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { nodeHttpGet } from '../../src/adapters/node/http-get.js';
 import { HttpTrackerClient } from '../../src/engines/tracker/http-client.js';
 import { fromHex } from '../../src/util/bytes.js';
-import { ROOT, runCli, tempDir } from '../helpers/tools.js';
-
-/** Starts the CLI tracker and resolves with its HTTP port once it prints its URLs. */
-export async function spawnTracker(args: string[], cwd: string) {
-  const proc = spawn(process.execPath, [join(ROOT, 'bin/torrentkit.js'), 'tracker', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const line = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`tracker did not start: ${err}`)), 20_000);
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('\n')) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`tracker exited ${code}: ${err}`)));
-  });
-  const http = /http:\/\/[^:]+:(\d+)\/announce/.exec(line);
-  const udp = /udp:\/\/[^:]+:(\d+)/.exec(line);
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (proc.exitCode !== null) return resolve();
-      proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
-    });
-  return { proc, line, httpPort: http ? Number(http[1]) : undefined, udpPort: udp ? Number(udp[1]) : undefined, stop };
-}
+import { runCli, tempDir } from '../helpers/tools.js';
+import { spawnTracker } from '../helpers/trackers.js';
 
 test('tracker --help and usage errors', () => {
   const help = runCli(['tracker', '--help']);

@@ -1,4 +1,6 @@
 /** The HttpGet port on node:http / node:https, with a timeout, an AbortSignal and a body size cap. */
+// A fresh connection per request: trackers announce every few minutes, and many (opentracker)
+// close the connection after each answer, which would break a reused keep-alive socket.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors.js';
@@ -16,7 +18,7 @@ export const nodeHttpGet: HttpGet = {
       }
       const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
       const max = options.maxBytes ?? 4 * 1024 * 1024;
-      const req = request(u, { method: 'GET', headers: { 'User-Agent': 'torrentkit/0.1', ...options.headers }, signal: options.signal }, (res) => {
+      const req = request(u, { method: 'GET', agent: false, headers: { 'User-Agent': 'torrentkit/0.1', ...options.headers }, signal: options.signal }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {

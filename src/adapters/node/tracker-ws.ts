@@ -143,7 +143,9 @@ export class WsTracker {
     send(ws, encodeWsAnnounceResponse({ infoHash: m.infoHash, interval, complete: seeders, incomplete: (swarm?.size ?? 0) - seeders }));
     if (m.offers.length > 0 && swarm) {
       const self = swarm.get(id);
-      const candidates = [...swarm.entries()].filter(([pid, p]) => pid !== id && p.socket !== ws && !(self?.seeder && p.seeder));
+      // Peers are told apart by peer id, not socket: one process may announce several torrents
+      // (or clients) over one pooled socket, as bittorrent-tracker's client does.
+      const candidates = [...swarm.entries()].filter(([pid, p]) => pid !== id && !(self?.seeder && p.seeder));
       for (let i = 0; i < m.offers.length && candidates.length > 0; i++) {
         const j = this.rng.int(candidates.length);
         const [, peer] = candidates[j];
