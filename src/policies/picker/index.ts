@@ -1,0 +1,5 @@
+export type { BlockStateName } from './block-book.js';
+export { PieceGeometry } from './geometry.js';
+export { PiecePicker, type PiecePickerOptions } from './piece-picker.js';
+export { piecePrioritiesFromFiles } from './priorities.js';
+export * from './types.js';

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { PeerPipeline } from './peer-pipeline.js';
+
+const B = 16 * 1024;
+const req = (piece: number, block: number) => ({ piece, block, begin: block * B, length: B });
+
+test('depth follows the rate (3 s of data), within the minimum, reqq and maximum', () => {
+  const p = new PeerPipeline(0);
+  assert.equal(p.depth(0), 4, 'a new peer gets the minimum');
+  for (let t = 0; t < 5_000; t += 10) p.received(0, 0, 10 * 1024, t); // ~1 MiB/s
+  const d = p.depth(5_000);
+  assert.ok(d >= 180 && d <= 200, `depth ${d} ~ 3 s x 1 MiB/s / 16 KiB = 192`);
+  p.reqq = 100;
+  assert.equal(p.depth(5_000), 100, 'bounded by the peer reqq');
+  const capped = new PeerPipeline(0, { maxDepth: 50 });
+  for (let t = 0; t < 5_000; t += 10) capped.received(0, 0, 10 * 1024, t);
+  assert.equal(capped.depth(5_000), 50);
+  p.sent([req(1, 0), req(1, 1)], 5_000);
+  assert.equal(p.room(5_000), 98);
+  assert.equal(p.bytesOutstanding(), 2 * B);
+});
+
+test('a request is late only when the peer has made no progress for the timeout', () => {
+  const p = new PeerPipeline(0, { requestTimeoutMs: 10_000 });
+  p.sent([req(0, 0), req(0, 1), req(0, 2)], 0);
+  assert.deepEqual(p.late(9_999), []);
+  p.received(0, 0, B, 9_000);
+  assert.deepEqual(p.late(15_000), [], 'the peer delivered 6 s ago');
+  assert.deepEqual(
+    p.late(19_000).map((r) => r.block),
+    [1, 2],
+  );
+  assert.equal(p.outstanding, 2, 'late requests stay until the caller removes them');
+});
+
+test('no block for the snub timeout: snubbed, one request at a time, until the next block', () => {
+  const p = new PeerPipeline(0, { snubTimeoutMs: 60_000 });
+  assert.equal(p.checkSnubbed(100_000), false, 'nothing outstanding: not snubbed');
+  p.sent([req(0, 0), req(0, 1)], 100_000);
+  assert.equal(p.checkSnubbed(159_999), false);
+  assert.equal(p.checkSnubbed(160_000), true);
+  assert.equal(p.checkSnubbed(170_000), false, 'reported once');
+  assert.equal(p.snubbed, true);
+  assert.equal(p.depth(170_000), 1);
+  p.received(0, 0, B, 171_000);
+  assert.equal(p.snubbed, false);
+  assert.equal(p.clear().length, 1);
+});
