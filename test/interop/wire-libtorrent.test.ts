@@ -100,11 +100,12 @@ async function downloadPiece(wire: Wire, index: number, length: number): Promise
   return piece;
 }
 
-async function exercise(wire: Wire, seeder: Awaited<ReturnType<typeof startSeeder>>) {
+async function exercise(wire: Wire, seeder: Awaited<ReturnType<typeof startSeeder>>, inHandshake = false) {
   const { ready, data } = seeder;
   // Listen before any byte arrives: libtorrent sends handshake, have-all and its extension
-  // handshake back to back, so they are emitted within one chunk.
-  const hsP = next(wire, 'handshake');
+  // handshake back to back, so they are emitted within one chunk. When called from the
+  // `handshake` event itself, the handshake is already in `wire.remote`.
+  const hsP = inHandshake ? Promise.resolve([wire.remote!] as const) : next(wire, 'handshake');
   const extP = next(wire, 'extendedHandshake');
   const haveAllP = next(wire, 'haveAll');
   const [[hs], [ext]] = await Promise.all([hsP, extP]);
@@ -164,6 +165,7 @@ test('libtorrent seeder: it dials us, our incoming wire accepts its info hash an
   let resolveWire!: (w: Wire) => void;
   const incoming = new Promise<Wire>((r) => (resolveWire = r));
   let checks: Promise<void> | undefined;
+  const refused: string[] = [];
   const listener = await tcpTransport.listen({ host: '127.0.0.2', port: 0 }, (conn: StreamConnection) => {
     const wire = new Wire(conn, { clock: systemClock }, {
       direction: 'incoming',
@@ -171,9 +173,14 @@ test('libtorrent seeder: it dials us, our incoming wire accepts its info hash an
       acceptInfoHash: (ih) => equalBytes(ih, infoHash),
       pieceCount: seeder.ready.piece_hashes.length,
     });
-    checks = exercise(wire, seeder);
+    // libtorrent first tries an MSE/PE-encrypted connection, which we refuse on its first bytes;
+    // it then retries in plaintext.
+    wire.on('close', (c) => refused.push((c.error as { code?: string } | undefined)?.code ?? c.reason));
+    wire.on('handshake', () => {
+      checks = exercise(wire, seeder, true);
+      resolveWire(wire);
+    });
     wire.start();
-    resolveWire(wire);
   });
   t.after(() => listener.close());
   seeder.command({ cmd: 'connect', host: '127.0.0.2', port: listener.port });
@@ -184,4 +191,5 @@ test('libtorrent seeder: it dials us, our incoming wire accepts its info hash an
   t.after(() => wire.destroy());
   await checks;
   assert.equal(wire.conn.remoteAddress, '127.0.0.1');
+  assert.ok(refused.every((r) => r === 'BT_ERR_WIRE_BAD_PROTOCOL'), `refused: ${refused}`);
 });
