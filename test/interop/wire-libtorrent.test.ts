@@ -1,7 +1,8 @@
 /**
  * Interop with a real libtorrent 2.0 seeder (python3-libtorrent, DHT/LSD/UPnP/NAT-PMP/PEX off,
  * on loopback): our Wire handshakes with it both ways (we dial it; it dials us), negotiates BEP 6
- * and BEP 10, and downloads whole pieces block by block whose SHA-1 must match the torrent's.
+ * and BEP 10, and downloads whole pieces block by block whose SHA-1 must match the torrent's; a
+ * ut_metadata extension plugged into the registry fetches its info dictionary (BEP 9).
  */
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
@@ -18,6 +19,8 @@ import type { StreamConnection } from '../../src/ports/transport.js';
 import { equalBytes, fromHex, toHex } from '../../src/util/bytes.js';
 import type { InfoHash } from '../../src/util/units.js';
 import { PYTHON, requireLibtorrent, tempDir } from '../helpers/tools.js';
+import { TestUtMetadata } from '../helpers/ut-metadata-ext.js';
+import { sha1 } from '../../src/util/sha.js';
 
 const PIECE_LENGTH = 256 * 1024;
 const FILE_LENGTH = 3 * PIECE_LENGTH + 12_345; // a short last piece
@@ -150,9 +153,13 @@ test('libtorrent seeder: we dial it, handshake (BEP 3/6/10) and fetch pieces', {
     pieceCount: seeder.ready.piece_hashes.length,
   });
   t.after(() => wire.destroy());
+  // A BEP 9 extension through the registry: fetch libtorrent's info dictionary.
+  const utMetadata = wire.use((w) => new TestUtMetadata(w));
   const checks = exercise(wire, seeder);
   wire.start();
   await checks;
+  const info = await utMetadata.fetched;
+  assert.equal(toHex(sha1(info)), seeder.ready.info_hash, 'ut_metadata from libtorrent hashes to the info hash');
   const closed = next(wire, 'close');
   wire.close();
   assert.equal((await closed)[0].reason, 'local');
