@@ -384,3 +384,41 @@ test('a have message moves a piece down the rarity order at once', () => {
   p.removeAvailability(bits('1000'));
   assert.deepEqual(pieces(p.pickBlocks(seed('a'), 4, 0)), [0]);
 });
+
+test('blocks move from writing to finished; a piece is complete once every block has arrived', () => {
+  const p = picker({ avail: '1' });
+  const rs = p.pickBlocks(seed('a'), 4, 0);
+  for (const r of rs.slice(0, 3)) assert.equal(p.blockReceived('a', r.piece, r.block).pieceComplete, false);
+  assert.equal(p.blockState(0, 0), 'writing');
+  assert.equal(p.blockWritten(0, 0), false);
+  assert.equal(p.blockState(0, 0), 'finished');
+  assert.equal(p.blockWritten(0, 3), false, 'not received yet');
+  assert.equal(p.blockReceived('a', 0, 3).pieceComplete, true);
+  for (const b of [1, 2]) p.blockWritten(0, b);
+  assert.equal(p.blockWritten(0, 3), true, 'all written');
+  p.pieceVerified(0);
+  assert.equal(p.blockState(0, 2), 'finished');
+  assert.equal(p.blockReceived('b', 0, 2).duplicate, true, 'a block of a verified piece');
+});
+
+test('file priorities apply to every piece at once; clearing all deadlines cancels every duplicate', () => {
+  const p = picker({ avail: '1222' });
+  assert.equal(p.pickBlocks(seed('a'), 6, 0).filter((r) => r.piece === 0).length, 4, 'piece 0 is the rarest');
+  const cancel = p.setPriorities(piecePrioritiesFromFiles([4 * B, 12 * B], [0, 1], 4 * B));
+  assert.deepEqual(
+    cancel.map((r) => [r.peer, r.piece]),
+    [0, 1, 2, 3].map(() => ['a', 0]),
+  );
+  assert.equal(p.wants(0), false);
+  assert.equal(p.requestCount('a'), 2);
+  assert.throws(() => p.setPriorities([1, 2]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  const q = picker({ avail: '11' });
+  q.setDeadline(0, 0);
+  q.setDeadline(1, 0);
+  q.pickBlocks(seed('m'), 8, 0);
+  assert.equal(q.pickBlocks(seed('f', { speed: 'fast' }), 8, 1000).length, 8, 'overdue: every block duplicated');
+  assert.equal(q.clearDeadlines().length, 8);
+  assert.deepEqual(q.criticalPieces(), []);
+  assert.equal(q.requestCount('f'), 0);
+  assert.equal(q.requestCount('m'), 8);
+});

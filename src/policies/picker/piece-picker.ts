@@ -315,6 +315,7 @@ export class PiecePicker<P> {
    * picked before everything else, earliest deadline first, kept from slow peers (see
    * `criticalSlowGraceMs`), and
    * a block outstanding for `criticalDuplicateAfterMs` is requested again from a fast peer.
+   * With several readers, the caller passes the earliest deadline any of them has for the piece.
    */
   setDeadline(piece: number, deadline: number): void {
     this.geo.checkPiece(piece);
