@@ -270,6 +270,20 @@ export class SimNode {
   }
 }
 
+/**
+ * The scheduler's invariant, checked from outside: each peer's pipeline holds exactly the requests
+ * the picker lists for that peer. Returns the mismatches.
+ */
+export function pipelineMismatches(node: SimNode): string[] {
+  const bad: string[] = [];
+  for (const id of node.links.keys()) {
+    const inPipeline = (node.sched.pipeline(id)?.requests() ?? []).map((r) => `${r.piece}:${r.begin}`).sort();
+    const inPicker = node.picker.requestsOf(id).map((r) => `${r.piece}:${r.begin}`).sort();
+    if (inPipeline.join() !== inPicker.join()) bad.push(`${node.id}->${id}: pipeline [${inPipeline}] picker [${inPicker}]`);
+  }
+  return bad;
+}
+
 export class Swarm {
   readonly clock = new VirtualClock();
   readonly rng: SeededRng;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BLOCK, type NodeSpec, Swarm } from './policies-swarm-model.js';
+import { BLOCK, type NodeSpec, pipelineMismatches, Swarm } from './policies-swarm-model.js';
 
 const KiB = 1024;
 
@@ -30,6 +30,7 @@ function spread(seed: number, sequential: boolean) {
   const s = new Swarm({ seed, pieces, nodes });
   const origin = s.node('seed');
   s.run(() => origin.stats.uploaded >= pieces * 4 * BLOCK, 600_000);
+  assert.deepEqual(s.nodes.flatMap(pipelineMismatches), []);
   const onlyAtSeed = s.piecesOnlyAtSeeds();
   const allDone = s.run(() => s.nodes.every((n) => n.doneAt !== undefined), 1_200_000);
   return { onlyAtSeed, allDone };
@@ -61,6 +62,7 @@ function lastBlocks(seed: number, endgame: boolean) {
   const l = s.node('l');
   const done = s.run(() => l.doneAt !== undefined, 600_000, 10);
   s.clock.advance(1_000); // let the last cancels arrive
+  assert.deepEqual(s.nodes.flatMap(pipelineMismatches), []);
   return { done, ...l.stats, verified: l.picker.have.count() };
 }
 
@@ -101,6 +103,7 @@ test('tit-for-tat: a free rider gets much less than the peers that upload, and t
       const [fr0, avg0] = [fr.stats.bytesIn, avg()];
       s.run(() => false, 80_000);
       assert.ok(contributors.every((c) => c.doneAt === undefined), 'measured while everyone still trades');
+      assert.deepEqual(s.nodes.flatMap(pipelineMismatches), []);
       rider += fr.stats.bytesIn - fr0;
       contributor += avg() - avg0;
       ratios.push(((fr.stats.bytesIn - fr0) / (avg() - avg0)).toFixed(2));
@@ -134,6 +137,7 @@ function windowFirst(seed: number, deadlines: boolean) {
   });
   const l = s.node('l');
   const at = s.run(() => window.every((i) => l.picker.have.get(i)), 600_000, 10);
+  assert.deepEqual(pipelineMismatches(l), []);
   const others = [...l.verifiedAt.keys()].filter((i) => !window.includes(i)).length;
   return { at, others };
 }

@@ -103,6 +103,11 @@ export class PeerPipeline {
     return r > 0 ? (this.bytesOutstanding() * 1000) / r : Infinity;
   }
 
+  /** The outstanding requests, oldest first. */
+  requests(): BlockRequest[] {
+    return [...this.out.values()].map((o) => o.request);
+  }
+
   sent(requests: readonly BlockRequest[], now: number): void {
     for (const r of requests) this.out.set(key(r.piece, r.begin), { request: r, sentAt: now });
   }
@@ -133,7 +138,7 @@ export class PeerPipeline {
 
   /** Removes and returns every outstanding request (peer gone, or choked without BEP 6). */
   clear(): BlockRequest[] {
-    const all = [...this.out.values()].map((o) => o.request);
+    const all = this.requests();
     this.out.clear();
     return all;
   }
