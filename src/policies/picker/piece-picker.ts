@@ -6,7 +6,7 @@
  *  - availability: per piece the number of connected peers that have it (`avail`), plus the number
  *    of seeds (have-all peers, BEP 6) kept apart so a have-all costs O(1);
  *  - our have set (verified pieces) and per-piece priority 0..7 (0 = do not download);
- *  - the rarity buckets of the wanted pieces (priority > 0, not had);
+ *  - the rarity buckets of the wanted pieces (priority > 0, not had) that nobody has started;
  *  - block state of the partial pieces (none / requested / writing / finished), which peers hold a
  *    request for each block, and who delivered each block;
  *  - the blocks each peer holds (so a peer that leaves or chokes returns its blocks to the pool);
@@ -16,17 +16,16 @@
  *  - a piece is in the rarity buckets exactly when it is wanted and has no partial state (partial
  *    pieces are found through the block book), under key rarityKey(prio, avail);
  *  - `missingCount` is the number of wanted pieces;
- *  - `free` is the number of NONE blocks summed over wanted pieces (a wanted piece with no partial
- *    state counts all its blocks), so endgame is detectable in O(1);
- *  - block key `piece * blocksPerPiece + block` is in `held.get(peer)` exactly when `peer` is one
- *    of the block's holders;
+ *  - the block book's free count is the number of NONE blocks over wanted pieces, so endgame is
+ *    detectable in O(1) (see block-book.ts for the block-level invariants);
  *  - a partial piece exists only for a piece we do not have.
  * Block-level state lives in the block book (block-book.ts); the pick order in pick-order.ts.
  * Per-call costs: have / priority / deadline changes are O(1) (plus O(distinct keys) when a rarity
- * bucket appears or empties); picking for one peer visits partial pieces and then the buckets in
- * rarity order, skipping pieces the peer lacks, and takes whole pieces, so its cost follows the
- * number of blocks requested, not the number of pieces (a peer with few pieces is scanned through
- * its own bitfield instead).
+ * bucket appears or empties; deadlines re-sort the small critical list); picking for one peer
+ * visits critical pieces, partial pieces with free blocks, then the buckets in rarity order,
+ * skipping pieces the peer lacks, and takes whole pieces, so its cost follows the number of blocks
+ * requested, not the number of pieces (a peer with few pieces is scanned through its own bitfield
+ * instead; sequential mode walks forward from the first missing piece).
  */
 import { Bitfield } from '../../util/bitfield.js';
 import { TorrentkitError } from '../../util/errors.js';
@@ -241,7 +240,7 @@ export class PiecePicker<P> {
     this.rekey(piece);
   }
 
-  /** A peer's bitfield or have-all arrived. */
+  /** A peer's bitfield or have-all arrived (BEP 6 have-none adds nothing). */
   addAvailability(has: Bitfield | 'all'): void {
     if (has === 'all') {
       this.seeds++;
@@ -319,6 +318,7 @@ export class PiecePicker<P> {
    */
   setDeadline(piece: number, deadline: number): void {
     this.geo.checkPiece(piece);
+    if (this.haveSet.get(piece)) return;
     this.deadlines.set(piece, deadline);
     this.sortCritical();
   }
