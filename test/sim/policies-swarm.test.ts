@@ -2,7 +2,7 @@
  * Deterministic swarms that drive the piece picker, request scheduler and choker together
  * (policies-swarm-model.ts): rarest first spreads pieces, endgame finishes the last blocks and
  * cancels the duplicates, tit-for-tat starves a free rider, the optimistic unchoke rotates, and a
- * deadline window is served first. Every run is seeded; a failure names its seed to replay it.
+ * deadline window is served first, and a peer sending corrupt data is found and banned. Every run is seeded; a failure names its seed to replay it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -149,6 +149,31 @@ test('a deadline window is served first, from the fast peers', () => {
       const without = windowFirst(seed, false);
       assert.ok(withDeadlines.at * 2 < without.at, `window done at ${withDeadlines.at} ms with deadlines, ${without.at} ms without`);
       assert.ok(withDeadlines.others <= 8, `${withDeadlines.others} other pieces verified before the 8-piece window`);
+    });
+  }
+});
+
+test('a peer that sends corrupt blocks is named by the retry and banned; the download completes', () => {
+  for (const seed of [1, 2, 3]) {
+    withSeed(seed, () => {
+      const s = new Swarm({
+        seed,
+        pieces: 32,
+        nodes: [
+          { id: 'good', uploadRate: 128 * KiB, seed: true },
+          { id: 'bad', uploadRate: 256 * KiB, seed: true, corrupt: true },
+          { id: 'l1', uploadRate: 64 * KiB },
+          { id: 'l2', uploadRate: 64 * KiB },
+        ],
+      });
+      const leechers = [s.node('l1'), s.node('l2')];
+      s.run(() => leechers.every((l) => l.doneAt !== undefined), 600_000);
+      for (const l of leechers) {
+        assert.equal(l.picker.have.count(), 32, `${l.id} completed`);
+        assert.deepEqual([...l.banned], ['bad'], `${l.id} banned only the corrupt peer`);
+        assert.ok(l.hashFailures >= 1);
+        assert.deepEqual(pipelineMismatches(l), []);
+      }
     });
   }
 });

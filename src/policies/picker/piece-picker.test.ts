@@ -225,7 +225,13 @@ test('a failed piece goes back to the pool and names its senders; repeat senders
     { peer: 'b', blocks: 2 },
   ]);
   assert.deepEqual(f1.repeat, []);
+  assert.deepEqual(f1.senders, ['a', 'a', 'b', 'b']);
   assert.equal(p.freeBlocks, 4);
+  // the retry comes from one peer: b starts it, a may neither join nor duplicate it
+  assert.equal(p.pickBlocks(seed('b'), 2, 0).length, 2);
+  assert.deepEqual(p.pickBlocks(seed('a'), 4, 0), [], 'a does not join b\'s retry, even in endgame');
+  assert.equal(p.pickBlocks(seed('b'), 4, 0).length, 2);
+  p.releasePeer('b');
   for (let b = 0; b < 4; b++) p.blockReceived('b', 0, b);
   assert.deepEqual(p.pieceFailed(0).repeat, ['b']);
   for (let b = 0; b < 4; b++) p.blockReceived('c', 0, b);

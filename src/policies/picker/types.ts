@@ -68,4 +68,9 @@ export interface PieceFailure<P> {
    * (a lone contributor is the culprit outright). The engine bans them.
    */
   readonly repeat: P[];
+  /**
+   * Sender of each block of the failed copy: once the piece passes, the engine can compare block
+   * hashes with the failed copy's to find the peer whose blocks differed (libtorrent's smart ban).
+   */
+  readonly senders: readonly (P | undefined)[];
 }
