@@ -4,6 +4,7 @@ import { SeededRng } from '../../adapters/testing/seeded-rng.js';
 import { Bitfield } from '../../util/bitfield.js';
 import { isTorrentkitError } from '../../util/errors.js';
 import { PiecePicker } from './piece-picker.js';
+import { TorrentLayout } from '../../codecs/metainfo/layout.js';
 import { piecePrioritiesFromFiles } from './priorities.js';
 import type { BlockRequest, PickPeer } from './types.js';
 
@@ -328,9 +329,14 @@ test('the last piece and its last block are short', () => {
 });
 
 test('file priorities map to the highest priority of the files a piece touches', () => {
-  // files of 10, 0, 15 and 5 bytes over pieces of 8: piece 1 holds bytes 8..15 of file 0 and 3
-  assert.deepEqual([...piecePrioritiesFromFiles([10, 0, 15, 5], [1, 7, 0, 3], 8)], [1, 1, 0, 3]);
-  assert.throws(() => piecePrioritiesFromFiles([1], [9], 8), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  // files of 10, 0, 15 and 5 bytes over pieces of 8: piece 1 holds bytes 8..15 (files 0 and 2)
+  const layout = new TorrentLayout([10, 0, 15, 5].map((length) => ({ length })), 8);
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [1, 7, 0, 3])], [1, 1, 0, 3]);
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [0, 0, 2, 5])], [0, 2, 2, 5]);
+  // a pad file (BEP 47) raises no piece
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [0, 0, 0, 5], (f) => f === 3)], [0, 0, 0, 0]);
+  assert.throws(() => piecePrioritiesFromFiles(layout, [9, 1, 1, 1]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  assert.throws(() => piecePrioritiesFromFiles(layout, [1]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
 });
 
 test('random operations keep the bookkeeping consistent', () => {
@@ -410,7 +416,7 @@ test('blocks move from writing to finished; a piece is complete once every block
 test('file priorities apply to every piece at once; clearing all deadlines cancels every duplicate', () => {
   const p = picker({ avail: '1222' });
   assert.equal(p.pickBlocks(seed('a'), 6, 0).filter((r) => r.piece === 0).length, 4, 'piece 0 is the rarest');
-  const cancel = p.setPriorities(piecePrioritiesFromFiles([4 * B, 12 * B], [0, 1], 4 * B));
+  const cancel = p.setPriorities(piecePrioritiesFromFiles(new TorrentLayout([{ length: 4 * B }, { length: 12 * B }], 4 * B), [0, 1]));
   assert.deepEqual(
     cancel.map((r) => [r.peer, r.piece]),
     [0, 1, 2, 3].map(() => ['a', 0]),
