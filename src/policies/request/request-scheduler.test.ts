@@ -26,6 +26,9 @@ test('fill keeps the pipeline at its depth; arrivals make room', () => {
   assert.equal(sched.fill('a', { has: 'all' }, 10).length, 1);
   assert.equal(picker.requestCount('a'), 4);
   assert.deepEqual(sched.fill('nobody', { has: 'all' }, 10), [], 'unknown peers get nothing');
+  sched.addPeer('b', 10);
+  assert.equal(sched.fill('b', { has: 'all' }, 10, 2).length, 2, 'a rate limit caps the requests');
+  assert.equal(sched.fill('b', { has: 'all' }, 10, 0).length, 0);
 });
 
 test('timed out requests go back to the pool and are reported for cancelling', () => {
