@@ -434,3 +434,22 @@ test('file priorities apply to every piece at once; clearing all deadlines cance
   assert.equal(q.requestCount('f'), 0);
   assert.equal(q.requestCount('m'), 8);
 });
+
+test('interest and wanted counts agree with a piece-by-piece count', () => {
+  const rng = new SeededRng(11);
+  const p = new PiecePicker<string>({ rng }, { pieceLength: B, totalLength: 203 * B });
+  for (let i = 0; i < 203; i++) {
+    if (rng.random() < 0.5) p.pieceVerified(i);
+    else if (rng.random() < 0.3) p.setPiecePriority(i, 0);
+  }
+  for (let k = 0; k < 50; k++) {
+    const has = new Bitfield(203);
+    const density = rng.random() * 0.2;
+    for (let i = 0; i < 203; i++) if (rng.random() < density) has.set(i);
+    let expected = 0;
+    for (const i of has.ones()) if (p.wants(i)) expected++;
+    assert.equal(p.wantedCount(has), expected);
+    assert.equal(p.interestedIn(has), expected > 0);
+  }
+  assert.equal(p.wantedCount('all'), p.missing);
+});
