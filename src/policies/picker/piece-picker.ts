@@ -260,9 +260,17 @@ export class PiecePicker<P> {
       this.unavailableFree = -1;
       return;
     }
-    for (const i of has.ones()) {
-      this.avail[i]++;
-      this.rekey(i);
+    this.unavailableFree = -1;
+    const bytes = has.bytes;
+    for (let k = 0; k < bytes.length; k++) {
+      const v = bytes[k];
+      if (v === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        if ((v & (0x80 >> bit)) === 0) continue;
+        const i = k * 8 + bit;
+        this.avail[i]++;
+        if (this.buckets.has(i)) this.buckets.set(i, rarityKey(this.prio[i], this.avail[i]));
+      }
     }
   }
 
@@ -274,8 +282,11 @@ export class PiecePicker<P> {
       this.unavailableFree = -1;
       return;
     }
+    // Check first, so that a caller's mistake leaves the counts untouched.
     for (const i of has.ones()) {
       if (this.avail[i] === 0) throw new TorrentkitError('BT_ERR_PICKER_AVAILABILITY', `piece ${i} availability below zero`);
+    }
+    for (const i of has.ones()) {
       this.avail[i]--;
       this.rekey(i);
     }
