@@ -47,3 +47,26 @@ test('no block for the snub timeout: snubbed, one request at a time, until the n
   assert.equal(p.snubbed, false);
   assert.equal(p.clear().length, 1);
 });
+
+test('a peer that never answers is snubbed even though each request times out first', () => {
+  const p = new PeerPipeline(0, { requestTimeoutMs: 20_000, snubTimeoutMs: 60_000 });
+  let t = 0;
+  p.sent([req(0, 0)], t);
+  for (; t <= 60_000; t += 1_000) {
+    if (p.checkSnubbed(t)) break;
+    for (const r of p.late(t)) p.remove(r.piece, r.begin, true);
+    if (p.outstanding === 0) p.sent([req(0, 1)], t); // the scheduler asks again
+  }
+  assert.equal(t, 60_000, 'snubbed 60 s after the first unanswered request');
+  // withdrawing our requests (a choke) ends the wait: no snub for that time
+  const q = new PeerPipeline(0, { snubTimeoutMs: 60_000 });
+  q.sent([req(0, 0)], 0);
+  q.clear();
+  q.sent([req(0, 0)], 50_000);
+  assert.equal(q.checkSnubbed(100_000), false);
+  assert.equal(q.checkSnubbed(110_000), true);
+  const c = new PeerPipeline(0, { snubTimeoutMs: 60_000 });
+  c.sent([req(0, 0)], 0);
+  c.remove(0, 0);
+  assert.equal(c.checkSnubbed(100_000), false, 'cancelled by us: not the peer\'s fault');
+});

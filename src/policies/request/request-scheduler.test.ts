@@ -98,7 +98,7 @@ test('an endgame arrival removes the duplicate from the other peer\'s pipeline',
 });
 
 test('a peer that stops sending is reported snubbed once, then gets one request at a time; reqq caps the depth', () => {
-  const { sched } = setup(64, { snubTimeoutMs: 60_000, requestTimeoutMs: 120_000 });
+  const { sched } = setup(64, { snubTimeoutMs: 60_000 }); // requests time out after 20 s, before the snub
   sched.addPeer('a', 0);
   sched.setReqq('a', 2);
   assert.equal(sched.fill('a', { has: 'all' }, 0).length, 2, 'the peer queues at most 2');
