@@ -18,7 +18,12 @@ test('depth follows the rate (3 s of data), within the minimum, reqq and maximum
   assert.equal(capped.depth(5_000), 50);
   p.sent([req(1, 0), req(1, 1)], 5_000);
   assert.equal(p.room(5_000), 98);
+  const short = p.room(5_000, 1);
+  assert.ok(short >= 58 && short <= 64, `a one-second queue while critical pieces are wanted: ${short}`);
   assert.equal(p.bytesOutstanding(), 2 * B);
+  const drain = p.expectedDrainMs(5_000);
+  assert.ok(drain > 25 && drain < 40, `32 KiB at ~1 MiB/s drains in ~31 ms: ${drain}`);
+  assert.equal(new PeerPipeline(0).expectedDrainMs(0), Infinity, 'unknown rate');
 });
 
 test('a request is late only when the peer has made no progress for the timeout', () => {
