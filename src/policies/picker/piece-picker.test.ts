@@ -4,6 +4,7 @@ import { SeededRng } from '../../adapters/testing/seeded-rng.js';
 import { Bitfield } from '../../util/bitfield.js';
 import { isTorrentkitError } from '../../util/errors.js';
 import { PiecePicker } from './piece-picker.js';
+import { TorrentLayout } from '../../codecs/metainfo/layout.js';
 import { piecePrioritiesFromFiles } from './priorities.js';
 import type { BlockRequest, PickPeer } from './types.js';
 
@@ -225,7 +226,13 @@ test('a failed piece goes back to the pool and names its senders; repeat senders
     { peer: 'b', blocks: 2 },
   ]);
   assert.deepEqual(f1.repeat, []);
+  assert.deepEqual(f1.senders, ['a', 'a', 'b', 'b']);
   assert.equal(p.freeBlocks, 4);
+  // the retry comes from one peer: b starts it, a may neither join nor duplicate it
+  assert.equal(p.pickBlocks(seed('b'), 2, 0).length, 2);
+  assert.deepEqual(p.pickBlocks(seed('a'), 4, 0), [], 'a does not join b\'s retry, even in endgame');
+  assert.equal(p.pickBlocks(seed('b'), 4, 0).length, 2);
+  p.releasePeer('b');
   for (let b = 0; b < 4; b++) p.blockReceived('b', 0, b);
   assert.deepEqual(p.pieceFailed(0).repeat, ['b']);
   for (let b = 0; b < 4; b++) p.blockReceived('c', 0, b);
@@ -322,9 +329,14 @@ test('the last piece and its last block are short', () => {
 });
 
 test('file priorities map to the highest priority of the files a piece touches', () => {
-  // files of 10, 0, 15 and 5 bytes over pieces of 8: piece 1 holds bytes 8..15 of file 0 and 3
-  assert.deepEqual([...piecePrioritiesFromFiles([10, 0, 15, 5], [1, 7, 0, 3], 8)], [1, 1, 0, 3]);
-  assert.throws(() => piecePrioritiesFromFiles([1], [9], 8), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  // files of 10, 0, 15 and 5 bytes over pieces of 8: piece 1 holds bytes 8..15 (files 0 and 2)
+  const layout = new TorrentLayout([10, 0, 15, 5].map((length) => ({ length })), 8);
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [1, 7, 0, 3])], [1, 1, 0, 3]);
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [0, 0, 2, 5])], [0, 2, 2, 5]);
+  // a pad file (BEP 47) raises no piece
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [0, 0, 0, 5], (f) => f === 3)], [0, 0, 0, 0]);
+  assert.throws(() => piecePrioritiesFromFiles(layout, [9, 1, 1, 1]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  assert.throws(() => piecePrioritiesFromFiles(layout, [1]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
 });
 
 test('random operations keep the bookkeeping consistent', () => {
@@ -383,4 +395,61 @@ test('a have message moves a piece down the rarity order at once', () => {
   assert.deepEqual(pieces(p.pickBlocks(seed('a'), 8, 0)).sort(), [2, 3]);
   p.removeAvailability(bits('1000'));
   assert.deepEqual(pieces(p.pickBlocks(seed('a'), 4, 0)), [0]);
+});
+
+test('blocks move from writing to finished; a piece is complete once every block has arrived', () => {
+  const p = picker({ avail: '1' });
+  const rs = p.pickBlocks(seed('a'), 4, 0);
+  for (const r of rs.slice(0, 3)) assert.equal(p.blockReceived('a', r.piece, r.block).pieceComplete, false);
+  assert.equal(p.blockState(0, 0), 'writing');
+  assert.equal(p.blockWritten(0, 0), false);
+  assert.equal(p.blockState(0, 0), 'finished');
+  assert.equal(p.blockWritten(0, 3), false, 'not received yet');
+  assert.equal(p.blockReceived('a', 0, 3).pieceComplete, true);
+  for (const b of [1, 2]) p.blockWritten(0, b);
+  assert.equal(p.blockWritten(0, 3), true, 'all written');
+  p.pieceVerified(0);
+  assert.equal(p.blockState(0, 2), 'finished');
+  assert.equal(p.blockReceived('b', 0, 2).duplicate, true, 'a block of a verified piece');
+});
+
+test('file priorities apply to every piece at once; clearing all deadlines cancels every duplicate', () => {
+  const p = picker({ avail: '1222' });
+  assert.equal(p.pickBlocks(seed('a'), 6, 0).filter((r) => r.piece === 0).length, 4, 'piece 0 is the rarest');
+  const cancel = p.setPriorities(piecePrioritiesFromFiles(new TorrentLayout([{ length: 4 * B }, { length: 12 * B }], 4 * B), [0, 1]));
+  assert.deepEqual(
+    cancel.map((r) => [r.peer, r.piece]),
+    [0, 1, 2, 3].map(() => ['a', 0]),
+  );
+  assert.equal(p.wants(0), false);
+  assert.equal(p.requestCount('a'), 2);
+  assert.throws(() => p.setPriorities([1, 2]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  const q = picker({ avail: '11' });
+  q.setDeadline(0, 0);
+  q.setDeadline(1, 0);
+  q.pickBlocks(seed('m'), 8, 0);
+  assert.equal(q.pickBlocks(seed('f', { speed: 'fast' }), 8, 1000).length, 8, 'overdue: every block duplicated');
+  assert.equal(q.clearDeadlines().length, 8);
+  assert.deepEqual(q.criticalPieces(), []);
+  assert.equal(q.requestCount('f'), 0);
+  assert.equal(q.requestCount('m'), 8);
+});
+
+test('interest and wanted counts agree with a piece-by-piece count', () => {
+  const rng = new SeededRng(11);
+  const p = new PiecePicker<string>({ rng }, { pieceLength: B, totalLength: 203 * B });
+  for (let i = 0; i < 203; i++) {
+    if (rng.random() < 0.5) p.pieceVerified(i);
+    else if (rng.random() < 0.3) p.setPiecePriority(i, 0);
+  }
+  for (let k = 0; k < 50; k++) {
+    const has = new Bitfield(203);
+    const density = rng.random() * 0.2;
+    for (let i = 0; i < 203; i++) if (rng.random() < density) has.set(i);
+    let expected = 0;
+    for (const i of has.ones()) if (p.wants(i)) expected++;
+    assert.equal(p.wantedCount(has), expected);
+    assert.equal(p.interestedIn(has), expected > 0);
+  }
+  assert.equal(p.wantedCount('all'), p.missing);
 });

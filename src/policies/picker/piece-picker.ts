@@ -6,7 +6,7 @@
  *  - availability: per piece the number of connected peers that have it (`avail`), plus the number
  *    of seeds (have-all peers, BEP 6) kept apart so a have-all costs O(1);
  *  - our have set (verified pieces) and per-piece priority 0..7 (0 = do not download);
- *  - the rarity buckets of the wanted pieces (priority > 0, not had);
+ *  - the rarity buckets of the wanted pieces (priority > 0, not had) that nobody has started;
  *  - block state of the partial pieces (none / requested / writing / finished), which peers hold a
  *    request for each block, and who delivered each block;
  *  - the blocks each peer holds (so a peer that leaves or chokes returns its blocks to the pool);
@@ -16,17 +16,16 @@
  *  - a piece is in the rarity buckets exactly when it is wanted and has no partial state (partial
  *    pieces are found through the block book), under key rarityKey(prio, avail);
  *  - `missingCount` is the number of wanted pieces;
- *  - `free` is the number of NONE blocks summed over wanted pieces (a wanted piece with no partial
- *    state counts all its blocks), so endgame is detectable in O(1);
- *  - block key `piece * blocksPerPiece + block` is in `held.get(peer)` exactly when `peer` is one
- *    of the block's holders;
+ *  - the block book's free count is the number of NONE blocks over wanted pieces, so endgame is
+ *    detectable in O(1) (see block-book.ts for the block-level invariants);
  *  - a partial piece exists only for a piece we do not have.
  * Block-level state lives in the block book (block-book.ts); the pick order in pick-order.ts.
  * Per-call costs: have / priority / deadline changes are O(1) (plus O(distinct keys) when a rarity
- * bucket appears or empties); picking for one peer visits partial pieces and then the buckets in
- * rarity order, skipping pieces the peer lacks, and takes whole pieces, so its cost follows the
- * number of blocks requested, not the number of pieces (a peer with few pieces is scanned through
- * its own bitfield instead).
+ * bucket appears or empties; deadlines re-sort the small critical list); picking for one peer
+ * visits critical pieces, partial pieces with free blocks, then the buckets in rarity order,
+ * skipping pieces the peer lacks, and takes whole pieces, so its cost follows the number of blocks
+ * requested, not the number of pieces (a peer with few pieces is scanned through its own bitfield
+ * instead; sequential mode walks forward from the first missing piece).
  */
 import { Bitfield } from '../../util/bitfield.js';
 import { TorrentkitError } from '../../util/errors.js';
@@ -162,22 +161,35 @@ export class PiecePicker<P> {
   }
 
   /**
-   * Whether a peer with these pieces has something we want (decides BEP 3 "interested"). O(pieces)
-   * at worst: call it on a bitfield; afterwards keep a per-peer `wantedCount` up to date with
-   * `wants(i)` on each have and on each piece we verify, rather than rescanning.
+   * Whether a peer with these pieces has something we want (decides BEP 3 "interested"). Scans
+   * the bitfields a byte at a time (pieces we have are masked out 8 at once) and stops at the
+   * first wanted piece: about pieces / 8 steps at worst, cheap enough to recheck every peer when
+   * a piece completes.
    */
   interestedIn(has: Bitfield | 'all'): boolean {
     if (has === 'all') return this.missingCount > 0;
-    for (const i of has.ones()) if (this.wants(i)) return true;
-    return false;
+    return this.countWanted(has, 1) > 0;
   }
 
-  /** Number of wanted pieces among `has` (O(pieces); see interestedIn). */
+  /** Number of wanted pieces among `has` (same scan as interestedIn, without stopping early). */
   wantedCount(has: Bitfield | 'all'): number {
     if (has === 'all') return this.missingCount;
-    let n = 0;
-    for (const i of has.ones()) if (this.wants(i)) n++;
-    return n;
+    return this.countWanted(has, Infinity);
+  }
+
+  private countWanted(has: Bitfield, stopAt: number): number {
+    const theirs = has.bytes;
+    const ours = this.haveSet.bytes;
+    const n = Math.min(theirs.length, ours.length);
+    let found = 0;
+    for (let k = 0; k < n; k++) {
+      const candidates = theirs[k] & ~ours[k];
+      if (candidates === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        if ((candidates & (0x80 >> bit)) !== 0 && this.prio[k * 8 + bit] > 0 && ++found >= stopAt) return found;
+      }
+    }
+    return found;
   }
 
   /** Blocks of wanted pieces that nobody has requested or sent yet. */
@@ -241,16 +253,24 @@ export class PiecePicker<P> {
     this.rekey(piece);
   }
 
-  /** A peer's bitfield or have-all arrived. */
+  /** A peer's bitfield or have-all arrived (BEP 6 have-none adds nothing). */
   addAvailability(has: Bitfield | 'all'): void {
     if (has === 'all') {
       this.seeds++;
       this.unavailableFree = -1;
       return;
     }
-    for (const i of has.ones()) {
-      this.avail[i]++;
-      this.rekey(i);
+    this.unavailableFree = -1;
+    const bytes = has.bytes;
+    for (let k = 0; k < bytes.length; k++) {
+      const v = bytes[k];
+      if (v === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        if ((v & (0x80 >> bit)) === 0) continue;
+        const i = k * 8 + bit;
+        this.avail[i]++;
+        if (this.buckets.has(i)) this.buckets.set(i, rarityKey(this.prio[i], this.avail[i]));
+      }
     }
   }
 
@@ -262,8 +282,11 @@ export class PiecePicker<P> {
       this.unavailableFree = -1;
       return;
     }
+    // Check first, so that a caller's mistake leaves the counts untouched.
     for (const i of has.ones()) {
       if (this.avail[i] === 0) throw new TorrentkitError('BT_ERR_PICKER_AVAILABILITY', `piece ${i} availability below zero`);
+    }
+    for (const i of has.ones()) {
       this.avail[i]--;
       this.rekey(i);
     }
@@ -315,9 +338,11 @@ export class PiecePicker<P> {
    * picked before everything else, earliest deadline first, kept from slow peers (see
    * `criticalSlowGraceMs`), and
    * a block outstanding for `criticalDuplicateAfterMs` is requested again from a fast peer.
+   * With several readers, the caller passes the earliest deadline any of them has for the piece.
    */
   setDeadline(piece: number, deadline: number): void {
     this.geo.checkPiece(piece);
+    if (this.haveSet.get(piece)) return;
     this.deadlines.set(piece, deadline);
     this.sortCritical();
   }

@@ -128,7 +128,7 @@ export class RequestScheduler<P> {
     const snubbed: P[] = [];
     for (const [peer, p] of this.peers) {
       for (const r of p.late(now)) {
-        p.remove(r.piece, r.begin);
+        p.remove(r.piece, r.begin, true);
         this.picker.abortRequest(peer, r.piece, r.block);
         cancel.push({ peer, ...r });
       }
