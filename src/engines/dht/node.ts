@@ -153,7 +153,26 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
         }
       }
     }
-    return this.runLookup('find_node', this.ownId, signal, {}, routers);
+    const result = await this.runLookup('find_node', this.ownId, signal, {}, routers);
+    this.refreshSparseBuckets();
+    return result;
+  }
+
+  /**
+   * After bootstrapping, fills the buckets that are not full with one find_node lookup of a random
+   * id in each (as libtorrent does), one lookup at a time in the background: the lookup of our
+   * own id only meets nodes near us, and far buckets are what lets lookups cross the id space.
+   */
+  private refreshSparseBuckets(): void {
+    const sizes = this.table.bucketSizes();
+    const indexes = sizes.map((n, i) => (n < this.opts.k && i < sizes.length - 1 ? i : -1)).filter((i) => i >= 0);
+    const next = () => {
+      const index = indexes.shift();
+      if (index === undefined || this.state !== 'running') return;
+      this.table.markRefreshed(index, this.deps.clock.now());
+      this.startLookup('find_node', idWithPrefix(this.ownId, index, this.deps.rng.bytes(20)), { onDone: next });
+    };
+    next();
   }
 
   private loadState(saved: DhtState): void {
