@@ -189,3 +189,29 @@ test('a dead node costs a slow deadline, not a full timeout, and is replaced', a
   assert.ok(r.closest.length >= 8);
   await Promise.all(nodes.map((n) => n.close()));
 });
+
+test('an IPv6 network (BEP 32): nodes6, want, 18-byte peers', async () => {
+  const clock = new VirtualClock();
+  const rng = new SeededRng(32);
+  const net = new SimNetwork(clock, rng, { minLatencyMs: 5, maxLatencyMs: 20 });
+  const nodes: DhtNode[] = [];
+  for (let i = 0; i < 12; i++) {
+    const n = new DhtNode({ datagrams: net, clock, rng }, { address: `fd00::${i + 1}`, port: 6881, bootstrap: i === 0 ? [] : [{ host: 'fd00::1', port: 6881 }] });
+    nodes.push(n);
+    await settle(clock, n.start());
+  }
+  const ih = rng.bytes(20);
+  const ack = await settle(clock, nodes[4].announce(ih, 5555));
+  assert.ok(ack.acknowledged >= 6);
+  const found = await settle(clock, nodes[9].lookupPeers(ih));
+  assert.deepEqual(found.peers, [{ address: 'fd00::5', port: 5555 }]);
+  const { socket, inbox } = await raw(net, 'fd00::99');
+  socket.send(encodeKrpc({ y: 'q', t: utf8Encode('f6'), q: 'find_node', id: ID, target: ih, want: ['n4', 'n6'] }), 6881, 'fd00::1');
+  socket.send(encodeKrpc({ y: 'q', t: utf8Encode('f0'), q: 'find_node', id: ID, target: ih }), 6881, 'fd00::1');
+  await pump(clock, () => inbox.length === 2);
+  const both = inbox.find((x) => new TextDecoder().decode(x.msg.t) === 'f6')!.msg;
+  assert.ok(both.y === 'r' && both.nodes!.length === 0 && both.nodes6!.length === 8, 'want n4+n6: both keys, IPv6 nodes only known');
+  const plain = inbox.find((x) => new TextDecoder().decode(x.msg.t) === 'f0')!.msg;
+  assert.ok(plain.y === 'r' && plain.nodes === undefined && plain.nodes6!.length === 8, 'no want: the querier\'s family');
+  await Promise.all(nodes.map((n) => n.close()));
+});

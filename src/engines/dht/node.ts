@@ -14,7 +14,7 @@ import { bep42NodeId } from '../../codecs/krpc/bep42.js';
 import { ipFamily } from '../../codecs/krpc/compact.js';
 import { decodeKrpc } from '../../codecs/krpc/decode.js';
 import { encodeKrpc } from '../../codecs/krpc/encode.js';
-import { KrpcDecodeError, KrpcErrorNumber } from '../../codecs/krpc/errors.js';
+import { KrpcDecodeError } from '../../codecs/krpc/errors.js';
 import type { KrpcMessage, KrpcQuery, NodeInfo, PeerAddress } from '../../codecs/krpc/types.js';
 import type { Cancel } from '../../ports/clock.js';
 import type { DatagramAddress, DatagramSocket } from '../../ports/datagram.js';
@@ -25,11 +25,8 @@ import { fromHex, toHex } from '../../util/bytes.js';
 import { throwIfAborted, TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import { TypedEmitter } from './events.js';
-import { handleAnnouncePeer } from './handlers/announce-peer.js';
 import type { HandlerContext, Reply } from './handlers/context.js';
-import { handleFindNode } from './handlers/find-node.js';
-import { handleGetPeers } from './handlers/get-peers.js';
-import { handlePing } from './handlers/ping.js';
+import { dispatchQuery } from './handlers/index.js';
 import { Lookup, type LookupKind, type LookupResult } from './lookup.js';
 import { MemoryPeerStore } from './memory-peer-store.js';
 import { RateLimiter } from './rate-limit.js';
@@ -454,26 +451,12 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
       if (this.table.size > before) this.emit('node', { id: q.id, address: from.address, port: from.port });
       if (added.kind === 'cached') this.pingQuestionable(added.ping.slice(0, PINGS_PER_CACHED_ADD));
     }
-    const ctx = this.handlerContext();
-    let reply: Reply | Promise<Reply>;
-    switch (q.q) {
-      case 'ping':
-        reply = handlePing(ctx, q);
-        break;
-      case 'find_node':
-        reply = handleFindNode(ctx, q, from);
-        break;
-      case 'get_peers':
-        reply = handleGetPeers(ctx, q, from);
-        break;
-      case 'announce_peer':
-        reply = handleAnnouncePeer(ctx, q, from);
-        if (!(reply instanceof Promise) && reply.y === 'r') {
-          this.emit('announced', q.infoHash, { address: from.address, port: q.impliedPort ? from.port : q.port });
-        }
-        break;
-      default:
-        reply = { y: 'e', number: KrpcErrorNumber.MethodUnknown, message: 'Method Unknown' };
+    const reply = dispatchQuery(this.handlerContext(), q, from);
+    if (q.q === 'announce_peer') {
+      const announced = { address: from.address, port: q.impliedPort ? from.port : q.port };
+      const emit = (r: Reply) => r.y === 'r' && this.emit('announced', q.infoHash, announced);
+      if (reply instanceof Promise) void reply.then(emit, () => {});
+      else emit(reply);
     }
     const send = (r: Reply) => this.send({ ...r, t: q.t, ip: { address: from.address, port: from.port } } as KrpcMessage, from);
     if (reply instanceof Promise) reply.then(send, (err) => this.emit('warning', err as Error));
