@@ -354,6 +354,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
         clock: this.deps.clock,
         ownId: this.ownId,
         family: this.family,
+        ...(this.socket ? { self: this.socket.address() } : {}),
         query: (to, q, handlers) => this.query(to, q, handlers),
         onReply: (node) => this.noteReply(node),
         onFailure: (node) => this.table.failed(node.id, this.deps.clock.now()),
@@ -448,7 +449,11 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     if (!q.readOnly && from.port > 0) {
       const before = this.table.size;
       const added = this.table.add({ id: q.id, address: from.address, port: from.port }, this.deps.clock.now(), 'queried');
-      if (this.table.size > before) this.emit('node', { id: q.id, address: from.address, port: from.port });
+      if (this.table.size > before) {
+        this.emit('node', { id: q.id, address: from.address, port: from.port });
+        // Verify a newcomer before we hand it out to others (its source address may be spoofed).
+        this.pingQuestionable([{ id: q.id, address: from.address, port: from.port }]);
+      }
       if (added.kind === 'cached') this.pingQuestionable(added.ping.slice(0, PINGS_PER_CACHED_ADD));
     }
     const reply = dispatchQuery(this.handlerContext(), q, from);
@@ -473,7 +478,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
       rng: this.deps.rng,
       tokens: this.tokens,
       peerStore: this.peerStore,
-      closest: (target, n, family) => this.table.closest(target, n, family),
+      closest: (target, n, family) => this.table.closest(target, n, family, true),
     };
   }
 

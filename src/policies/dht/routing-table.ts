@@ -211,14 +211,19 @@ export class RoutingTable {
     return true;
   }
 
-  /** Up to `n` non-bad nodes closest to `target` by XOR, closest first; optionally of one family. */
-  closest(target: Uint8Array, n: number = this.k, family?: 'IPv4' | 'IPv6'): RoutingNode[] {
+  /**
+   * Up to `n` non-bad nodes closest to `target` by XOR, closest first; optionally of one family,
+   * and optionally only nodes that have answered us (what we hand out to others: a node we only
+   * heard a query from may be a spoofed address).
+   */
+  closest(target: Uint8Array, n: number = this.k, family?: 'IPv4' | 'IPv6', verifiedOnly = false): RoutingNode[] {
     // Sort on the first 32 bits of the distance, computed once per node; ties (rare) fall back
     // to the full comparison.
     const t0 = ((target[0] << 24) | (target[1] << 16) | (target[2] << 8) | target[3]) >>> 0;
     const keyed: { node: RoutingNode; d: number }[] = [];
     for (const node of this.byId.values()) {
       if (node.failures >= BAD_AFTER_FAILURES) continue;
+      if (verifiedOnly && node.lastReply === -Infinity) continue;
       if (family && (node.address.includes(':') ? 'IPv6' : 'IPv4') !== family) continue;
       const id = node.id;
       keyed.push({ node, d: ((((id[0] << 24) | (id[1] << 16) | (id[2] << 8) | id[3]) >>> 0) ^ t0) >>> 0 });
