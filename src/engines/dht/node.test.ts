@@ -215,3 +215,19 @@ test('an IPv6 network (BEP 32): nodes6, want, 18-byte peers', async () => {
   assert.ok(plain.y === 'r' && plain.nodes === undefined && plain.nodes6!.length === 8, 'no want: the querier\'s family');
   await Promise.all(nodes.map((n) => n.close()));
 });
+
+test('lookups on a node that is not started or is closed are refused with a code', async () => {
+  const clock = new VirtualClock();
+  const rng = new SeededRng(9);
+  const net = new SimNetwork(clock, rng);
+  const node = new DhtNode({ datagrams: net, clock, rng }, { address: '127.0.0.1', port: 6881, bootstrap: [] });
+  await assert.rejects(node.findNode(rng.bytes(20)), { code: 'BT_ERR_DHT_NOT_STARTED' });
+  await settle(clock, node.start());
+  const r = await settle(clock, node.findNode(rng.bytes(20)));
+  assert.equal(r.queries, 0, 'an empty table: nothing to ask');
+  await node.close();
+  await node.close();
+  await assert.rejects(node.lookupPeers(rng.bytes(20)), { code: 'BT_ERR_DHT_CLOSED' });
+  await assert.rejects(node.ping({ address: '127.0.0.2', port: 1 }), { code: 'BT_ERR_DHT_CLOSED' });
+  await assert.rejects(node.getPeers(rng.bytes(20)).next(), { code: 'BT_ERR_DHT_CLOSED' });
+});

@@ -226,6 +226,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
   ping(to: PeerAddress, options: { signal?: AbortSignal } = {}): Promise<NodeInfo> {
     return new Promise((resolve, reject) => {
       throwIfAborted(options.signal);
+      this.assertUsable();
       const onAbort = () => reject(new TorrentkitError('BT_ERR_ABORTED', 'ping aborted'));
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.query(to, { q: 'ping' }, {
@@ -249,6 +250,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
    */
   async *getPeers(infoHash: Uint8Array, options: { signal?: AbortSignal } = {}): AsyncGenerator<PeerAddress, LookupResult> {
     throwIfAborted(options.signal);
+    this.assertUsable();
     const queue: PeerAddress[] = [];
     let result: LookupResult | undefined;
     let wake: (() => void) | undefined;
@@ -325,8 +327,11 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
   private runLookup(kind: LookupKind, target: Uint8Array, signal?: AbortSignal, callbacks: LookupCallbacks = {}, routers: PeerAddress[] = []): Promise<LookupResult> {
     return new Promise((resolve, reject) => {
       throwIfAborted(signal);
-      const onAbort = () => lookup.abort();
-      const lookup = this.startLookup(
+      this.assertUsable();
+      let lookup: Lookup | undefined;
+      const onAbort = () => lookup?.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      lookup = this.startLookup(
         kind,
         target,
         {
@@ -340,8 +345,12 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
         },
         routers,
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  private assertUsable(): void {
+    if (this.state === 'closed') throw new TorrentkitError('BT_ERR_DHT_CLOSED', 'the DHT node is closed');
+    if (this.state === 'new') throw new TorrentkitError('BT_ERR_DHT_NOT_STARTED', 'start the DHT node first');
   }
 
   /**
