@@ -328,10 +328,10 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     return new Promise((resolve, reject) => {
       throwIfAborted(signal);
       this.assertUsable();
-      let lookup: Lookup | undefined;
-      const onAbort = () => lookup?.abort();
+      const ref: { lookup?: Lookup } = {};
+      const onAbort = () => ref.lookup?.abort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      lookup = this.startLookup(
+      ref.lookup = this.startLookup(
         kind,
         target,
         {
