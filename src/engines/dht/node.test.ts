@@ -231,3 +231,39 @@ test('lookups on a node that is not started or is closed are refused with a code
   await assert.rejects(node.ping({ address: '127.0.0.2', port: 1 }), { code: 'BT_ERR_DHT_CLOSED' });
   await assert.rejects(node.getPeers(rng.bytes(20)).next(), { code: 'BT_ERR_DHT_CLOSED' });
 });
+
+test('lookups route around 5% datagram loss', async () => {
+  const clock = new VirtualClock();
+  const rng = new SeededRng(55);
+  const net = new SimNetwork(clock, rng, { minLatencyMs: 5, maxLatencyMs: 40, loss: 0.05 });
+  const nodes: DhtNode[] = [];
+  for (let i = 0; i < 60; i++) {
+    const n = new DhtNode({ datagrams: net, clock, rng }, { address: `127.0.2.${i + 1}`, port: 6881, bootstrap: i === 0 ? [] : [{ host: '127.0.2.1', port: 6881 }] });
+    nodes.push(n);
+    await settle(clock, n.start());
+  }
+  let found = 0;
+  for (let i = 0; i < 20; i++) {
+    const ih = rng.bytes(20);
+    await settle(clock, nodes[rng.int(60)].announce(ih, 2000 + i));
+    const r = await settle(clock, nodes[rng.int(60)].lookupPeers(ih));
+    if (r.peers.some((p) => p.port === 2000 + i)) found++;
+  }
+  assert.ok(net.stats.dropped > 0, 'datagrams were lost');
+  assert.ok(found >= 19, `${found} of 20 found`);
+  await Promise.all(nodes.map((n) => n.close()));
+});
+
+test('bootstrap is retried with backoff while nobody has answered', async () => {
+  const clock = new VirtualClock();
+  const rng = new SeededRng(77);
+  const net = new SimNetwork(clock, rng);
+  const late = new DhtNode({ datagrams: net, clock, rng }, { address: '127.0.3.2', port: 6881, bootstrap: [{ host: '127.0.3.1', port: 6881 }] });
+  await settle(clock, late.start());
+  assert.equal(late.nodes().length, 0, 'the router is not up yet');
+  const router = new DhtNode({ datagrams: net, clock, rng }, { address: '127.0.3.1', port: 6881, bootstrap: [] });
+  await settle(clock, router.start());
+  await pump(clock, () => late.nodes().length > 0, 60_000);
+  assert.deepEqual(late.nodes()[0].address, '127.0.3.1');
+  await Promise.all([late.close(), router.close()]);
+});

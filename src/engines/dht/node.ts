@@ -50,6 +50,9 @@ const DEFAULTS = {
 /** Questionable nodes pinged per maintenance round, and per full bucket seen on a query. */
 const PINGS_PER_ROUND = 8;
 const PINGS_PER_CACHED_ADD = 2;
+/** Backoff of bootstrap retries while the routing table is empty. */
+const BOOTSTRAP_RETRY_MIN_MS = 2_000;
+const BOOTSTRAP_RETRY_MAX_MS = 5 * 60_000;
 /** Buckets refreshed per maintenance round. */
 const REFRESHES_PER_ROUND = 2;
 
@@ -72,6 +75,8 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
   private readonly pinging = new Set<string>();
   private family: 'IPv4' | 'IPv6' = 'IPv4';
   private cancelMaintenance: Cancel = () => {};
+  private cancelRetry: Cancel = () => {};
+  private bootstrapRetryMs = BOOTSTRAP_RETRY_MIN_MS;
   private state: 'new' | 'starting' | 'running' | 'closed' = 'new';
   private startPromise: Promise<void> | undefined;
   private received = 0;
@@ -151,8 +156,23 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
       }
     }
     const result = await this.runLookup('find_node', this.ownId, signal, {}, routers);
-    this.refreshSparseBuckets();
+    if (this.table.size === 0) this.retryBootstrap();
+    else {
+      this.bootstrapRetryMs = BOOTSTRAP_RETRY_MIN_MS;
+      this.refreshSparseBuckets();
+    }
     return result;
+  }
+
+  /** Nobody answered: try again later, backing off from 2 s to 5 minutes. */
+  private retryBootstrap(): void {
+    if (this.state !== 'running') return;
+    const delay = this.bootstrapRetryMs;
+    this.bootstrapRetryMs = Math.min(BOOTSTRAP_RETRY_MAX_MS, delay * 2);
+    this.cancelRetry();
+    this.cancelRetry = this.deps.clock.setTimeout(() => {
+      if (this.state === 'running' && this.table.size === 0) this.bootstrap().catch((err) => this.emit('warning', err as Error));
+    }, delay);
   }
 
   /**
@@ -506,6 +526,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     const wasStarted = this.socket !== undefined;
     this.state = 'closed';
     this.cancelMaintenance();
+    this.cancelRetry();
     for (const l of [...this.lookups]) l.abort();
     this.rpc.close();
     if (wasStarted && this.deps.storage) {
