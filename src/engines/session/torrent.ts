@@ -8,7 +8,7 @@
  * resume(), select(), remove(); `done` when every wanted piece is verified on storage; `error`
  * (fatal: the torrent stops) on a storage failure such as a full disk.
  */
-import type { Metainfo } from '../../codecs/metainfo/index.js';
+import { layoutOf, type Metainfo } from '../../codecs/metainfo/index.js';
 import { piecePrioritiesFromFiles } from '../../policies/picker/index.js';
 import type { ConnectionLimits } from '../../policies/connections.js';
 import type { PeerSource } from '../../policies/peer-list.js';
@@ -270,9 +270,9 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   private applySelection(): void {
     const prios = piecePrioritiesFromFiles(
-      this.files.map((f) => f.length),
+      layoutOf(this.meta),
       this.selection.map((s) => (s ? 4 : 0)),
-      this.meta.pieceLength,
+      (i) => this.files[i].pad === true,
     );
     this.transfer.setPriorities(prios);
   }
