@@ -156,6 +156,11 @@ export class Torrent extends Emitter<TorrentEvents> {
     for (const p of options.peers ?? []) this.addPeerString(p, 'manual');
   }
 
+  /** Trackers given when the torrent was added, beyond its own. */
+  get extraTrackers(): readonly string[] {
+    return this.options.trackers ?? [];
+  }
+
   get state(): TorrentState {
     return this.stateValue;
   }
@@ -206,13 +211,14 @@ export class Torrent extends Emitter<TorrentEvents> {
       return;
     }
     if (this.stateValue === 'removed' || this.stateValue === 'error') return;
-    this.emit('ready');
     if (this.options.paused) {
       this.stateValue = 'paused';
       this.transfer.active = false;
+      this.emit('ready');
       return;
     }
     this.run();
+    this.emit('ready');
     this.checkDone();
   }
 
