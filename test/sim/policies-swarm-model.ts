@@ -93,7 +93,7 @@ export class SimNode {
     if (spec.seed) for (let i = 0; i < swarm.pieces; i++) this.picker.pieceVerified(i);
     else if (spec.initialShare) for (let i = 0; i < swarm.pieces; i++) if (swarm.rng.random() < spec.initialShare) this.picker.pieceVerified(i);
     if (spec.sequential) this.picker.setSequential(true);
-    for (const [i, at] of spec.deadlines ?? []) this.picker.setDeadline(i, at);
+    for (const [i, at] of spec.deadlines ?? []) this.picker.deadlines.set(i, at);
     if (spec.seed) this.doneAt = 0;
   }
 

@@ -44,7 +44,7 @@ function checkInvariants(p: PiecePicker<string>, peers: string[]) {
   let free = 0;
   for (let i = 0; i < p.pieceCount; i++) {
     if (!p.wants(i)) continue;
-    for (let b = 0; b < p.blocksIn(i); b++) if (p.blockState(i, b) === 'none') free++;
+    for (let b = 0; b < p.geo.blocksIn(i); b++) if (p.blockState(i, b) === 'none') free++;
   }
   assert.equal(p.freeBlocks, free, 'free block count');
   for (const peer of peers) {
@@ -54,7 +54,7 @@ function checkInvariants(p: PiecePicker<string>, peers: string[]) {
     }
   }
   for (let i = 0; i < p.pieceCount; i++) {
-    for (let b = 0; b < p.blocksIn(i); b++) {
+    for (let b = 0; b < p.geo.blocksIn(i); b++) {
       const hs = p.holders(i, b);
       assert.equal(hs.length > 0, p.blockState(i, b) === 'requested', `holders of ${i}/${b}`);
       for (const h of hs) assert.ok(p.requestsOf(h).some((r) => r.piece === i && r.block === b));
@@ -262,10 +262,10 @@ test('verifying or skipping a piece returns the requests to cancel', () => {
 
 test('deadlines: critical pieces first, kept from slow peers until overdue, duplicated to fast peers', () => {
   const p = picker({ avail: '1111199999' });
-  p.setDeadline(8, 5000);
-  p.setDeadline(7, 3000);
+  p.deadlines.set(8, 5000);
+  p.deadlines.set(7, 3000);
   assert.deepEqual(pieces(p.pickBlocks(seed('m'), 5, 0)), [7, 8]);
-  assert.deepEqual(p.criticalPieces(), [7, 8]);
+  assert.deepEqual(p.deadlines.pieces(), [7, 8]);
   const slow = p.pickBlocks(seed('s', { speed: 'slow' }), 3, 0);
   assert.ok(!pieces(slow).includes(8), 'slow peer stays off the critical piece');
   assert.deepEqual(p.pickBlocks(seed('f', { speed: 'fast' }), 1, 500).length, 1, 'a free block of 8 first');
@@ -284,7 +284,7 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
   );
   assert.deepEqual(
     p
-      .stalledCritical(2000, 2000)
+      .deadlines.stalled(2000, 2000)
       .filter((r) => r.peer === 'm')
       .map((r) => [r.piece, r.block]),
     [
@@ -296,9 +296,9 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
     ],
     'm has held these for 2 s',
   );
-  assert.equal(p.stalledCritical(1999, 2000).length, 0);
+  assert.equal(p.deadlines.stalled(1999, 2000).length, 0);
   assert.deepEqual(
-    p.clearDeadline(7).map((r) => [r.peer, r.block]),
+    p.deadlines.clear(7).map((r) => [r.peer, r.block]),
     [
       ['f', 0],
       ['f', 1],
@@ -307,8 +307,8 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
   checkInvariants(p, ['m', 's', 'f']);
   // long overdue, or a slow peer as the only source: a slow peer may take a critical piece
   const q = picker({ avail: '221' });
-  q.setDeadline(1, 100);
-  q.setDeadline(2, 100);
+  q.deadlines.set(1, 100);
+  q.deadlines.set(2, 100);
   assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 8, 0)), [2, 0], 'sole source of 2');
   assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 4, 5099)), []);
   assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 4, 5100)), [1]);
@@ -317,7 +317,7 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
 test('the last piece and its last block are short', () => {
   const p = new PiecePicker<string>({ rng: new SeededRng(1) }, { pieceLength: 4 * B, totalLength: 5 * B + 100 });
   assert.equal(p.pieceCount, 2);
-  assert.equal(p.blocksIn(1), 2);
+  assert.equal(p.geo.blocksIn(1), 2);
   p.setPiecePriority(0, 0);
   assert.deepEqual(
     p.pickBlocks(seed('a'), 4, 0).map((r) => [r.piece, r.begin, r.length]),
@@ -373,8 +373,8 @@ test('random operations keep the bookkeeping consistent', () => {
           p.setPiecePriority(rng.int(p.pieceCount), rng.int(8));
         } else {
           const i = rng.int(p.pieceCount);
-          if (rng.random() < 0.5) p.setDeadline(i, step + 10);
-          else p.clearDeadline(i);
+          if (rng.random() < 0.5) p.deadlines.set(i, step + 10);
+          else p.deadlines.clear(i);
         }
         checkInvariants(p, peers);
       }
@@ -425,12 +425,12 @@ test('file priorities apply to every piece at once; clearing all deadlines cance
   assert.equal(p.requestCount('a'), 2);
   assert.throws(() => p.setPriorities([1, 2]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
   const q = picker({ avail: '11' });
-  q.setDeadline(0, 0);
-  q.setDeadline(1, 0);
+  q.deadlines.set(0, 0);
+  q.deadlines.set(1, 0);
   q.pickBlocks(seed('m'), 8, 0);
   assert.equal(q.pickBlocks(seed('f', { speed: 'fast' }), 8, 1000).length, 8, 'overdue: every block duplicated');
-  assert.equal(q.clearDeadlines().length, 8);
-  assert.deepEqual(q.criticalPieces(), []);
+  assert.equal(q.deadlines.clearAll().length, 8);
+  assert.deepEqual(q.deadlines.pieces(), []);
   assert.equal(q.requestCount('f'), 0);
   assert.equal(q.requestCount('m'), 8);
 });

@@ -10,7 +10,7 @@
  *  - block state of the partial pieces (none / requested / writing / finished), which peers hold a
  *    request for each block, and who delivered each block;
  *  - the blocks each peer holds (so a peer that leaves or chokes returns its blocks to the pool);
- *  - deadlines of time-critical pieces (streaming), sequential mode;
+ *  - deadlines of time-critical pieces (streaming; deadlines.ts), sequential mode;
  *  - the peers that sent blocks of pieces that failed their hash check.
  * Invariants:
  *  - a piece is in the rarity buckets exactly when it is wanted and has no partial state (partial
@@ -31,6 +31,7 @@ import { Bitfield } from '../../util/bitfield.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { Random } from '../random.js';
 import { BlockBook, type BlockStateName } from './block-book.js';
+import { Deadlines } from './deadlines.js';
 import { PieceGeometry } from './geometry.js';
 import { pickBlocks, type PickSource } from './pick-order.js';
 import { keyAvailability, RarityBuckets, rarityKey } from './rarity-buckets.js';
@@ -43,6 +44,22 @@ import {
   PRIORITY_DEFAULT,
   PRIORITY_MAX,
 } from './types.js';
+
+/** Wanted pieces (priority > 0, not in `have`) among `has`, counting up to `stopAt`; byte-wise. */
+function countWanted(has: Bitfield, have: Bitfield, prio: Uint8Array, stopAt: number): number {
+  const theirs = has.bytes;
+  const ours = have.bytes;
+  const n = Math.min(theirs.length, ours.length);
+  let found = 0;
+  for (let k = 0; k < n; k++) {
+    const candidates = theirs[k] & ~ours[k];
+    if (candidates === 0) continue;
+    for (let bit = 0; bit < 8; bit++) {
+      if ((candidates & (0x80 >> bit)) !== 0 && prio[k * 8 + bit] > 0 && ++found >= stopAt) return found;
+    }
+  }
+  return found;
+}
 
 export interface PiecePickerOptions {
   /** Bytes per piece (every piece but the last). */
@@ -77,9 +94,8 @@ export class PiecePicker<P> {
   private readonly prio: Uint8Array;
   private readonly buckets: RarityBuckets;
   private readonly book: BlockBook<P>;
-  private readonly deadlines = new Map<number, number>();
-  /** Critical pieces sorted by deadline. */
-  private critical: number[] = [];
+  /** Deadlines of time-critical pieces (streaming). */
+  readonly deadlines: Deadlines<P>;
   private sequential = false;
   private seqCursor = 0;
   private missingCount = 0;
@@ -101,6 +117,7 @@ export class PiecePicker<P> {
         if (this.wants(i)) this.buckets.set(i, rarityKey(this.prio[i], this.avail[i]));
       },
     });
+    this.deadlines = new Deadlines<P>(this.geo, this.book, (i) => this.haveSet.get(i));
     for (let i = 0; i < n; i++) {
       this.buckets.set(i, rarityKey(PRIORITY_DEFAULT, 0));
       this.book.addFree(this.geo.blocksIn(i));
@@ -118,15 +135,11 @@ export class PiecePicker<P> {
       wants: (i) => this.wants(i),
       done: () => this.missingCount === 0,
       availability: (i) => this.availability(i),
-      deadlineOf: (i) => this.deadlines.get(i),
-      criticalPieces: () => this.critical,
+      deadlineOf: (i) => this.deadlines.of(i),
+      criticalPieces: () => this.deadlines.pieces(),
       sequentialStart: () => (this.sequential ? this.advanceCursor() : undefined),
       inEndgame: () => this.inEndgame(),
     };
-  }
-
-  blocksIn(piece: number): number {
-    return this.geo.blocksIn(piece);
   }
 
   // ---- queries ----
@@ -168,28 +181,13 @@ export class PiecePicker<P> {
    */
   interestedIn(has: Bitfield | 'all'): boolean {
     if (has === 'all') return this.missingCount > 0;
-    return this.countWanted(has, 1) > 0;
+    return countWanted(has, this.haveSet, this.prio, 1) > 0;
   }
 
   /** Number of wanted pieces among `has` (same scan as interestedIn, without stopping early). */
   wantedCount(has: Bitfield | 'all'): number {
     if (has === 'all') return this.missingCount;
-    return this.countWanted(has, Infinity);
-  }
-
-  private countWanted(has: Bitfield, stopAt: number): number {
-    const theirs = has.bytes;
-    const ours = this.haveSet.bytes;
-    const n = Math.min(theirs.length, ours.length);
-    let found = 0;
-    for (let k = 0; k < n; k++) {
-      const candidates = theirs[k] & ~ours[k];
-      if (candidates === 0) continue;
-      for (let bit = 0; bit < 8; bit++) {
-        if ((candidates & (0x80 >> bit)) !== 0 && this.prio[k * 8 + bit] > 0 && ++found >= stopAt) return found;
-      }
-    }
-    return found;
+    return countWanted(has, this.haveSet, this.prio, Infinity);
   }
 
   /** Blocks of wanted pieces that nobody has requested or sent yet. */
@@ -299,7 +297,7 @@ export class PiecePicker<P> {
     return released;
   }
 
-  // ---- priorities, modes, deadlines ----
+  // ---- priorities and modes (deadlines: `this.deadlines`) ----
 
   /**
    * Sets a piece's priority (0..7, 0 = skip). Returns the requests to cancel: when a piece stops
@@ -331,52 +329,6 @@ export class PiecePicker<P> {
   setSequential(on: boolean): void {
     this.sequential = on;
     this.seqCursor = 0;
-  }
-
-  /**
-   * Makes `piece` time-critical with a deadline (a time on the caller's clock). Critical pieces are
-   * picked before everything else, earliest deadline first, kept from slow peers (see
-   * `criticalSlowGraceMs`), and
-   * a block outstanding for `criticalDuplicateAfterMs` is requested again from a fast peer.
-   * With several readers, the caller passes the earliest deadline any of them has for the piece.
-   */
-  setDeadline(piece: number, deadline: number): void {
-    this.geo.checkPiece(piece);
-    if (this.haveSet.get(piece)) return;
-    this.deadlines.set(piece, deadline);
-    this.sortCritical();
-  }
-
-  /**
-   * The piece is no longer critical (the reader moved on). Returns the duplicate requests that
-   * only the deadline justified (all holders but the first of each block): cancel them.
-   */
-  clearDeadline(piece: number): PeerRequest<P>[] {
-    if (!this.deadlines.delete(piece)) return [];
-    this.sortCritical();
-    return this.book.dropDuplicates(piece);
-  }
-
-  /** Drops every deadline (a seek); returns the duplicate requests to cancel. */
-  clearDeadlines(): PeerRequest<P>[] {
-    return [...this.deadlines.keys()].flatMap((i) => this.clearDeadline(i));
-  }
-
-  deadlineOf(piece: number): number | undefined {
-    return this.deadlines.get(piece);
-  }
-
-  /** Critical pieces, earliest deadline first. */
-  criticalPieces(): readonly number[] {
-    return this.critical;
-  }
-
-  /**
-   * Requests on critical pieces outstanding for at least `maxAgeMs`: the scheduler cancels those
-   * held by a peer that fell behind so that a faster peer takes the block.
-   */
-  stalledCritical(now: number, maxAgeMs: number): PeerRequest<P>[] {
-    return this.book.stalled(this.critical, now, maxAgeMs);
   }
 
   // ---- picking and block events ----
@@ -440,7 +392,7 @@ export class PiecePicker<P> {
     this.haveSet.set(piece);
     this.update(piece, was);
     this.book.forget(piece);
-    if (this.deadlines.delete(piece)) this.sortCritical();
+    this.deadlines.forget(piece);
     return cancel;
   }
 
@@ -477,10 +429,6 @@ export class PiecePicker<P> {
   private rekey(piece: number): void {
     this.unavailableFree = -1;
     if (this.buckets.has(piece)) this.buckets.set(piece, rarityKey(this.prio[piece], this.avail[piece]));
-  }
-
-  private sortCritical(): void {
-    this.critical = [...this.deadlines.keys()].sort((a, b) => this.deadlines.get(a)! - this.deadlines.get(b)! || a - b);
   }
 
   private advanceCursor(): number {

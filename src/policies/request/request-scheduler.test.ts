@@ -73,7 +73,7 @@ test('a slow peer loses the critical blocks it holds to a fast peer', () => {
   assert.equal(sched.speedOf('slow'), 'slow');
   const held = sched.fill('slow', { has: 'all' }, 4_000);
   const piece = held[0].piece;
-  picker.setDeadline(piece, 10_000);
+  picker.deadlines.set(piece, 10_000);
   assert.deepEqual(sched.tick(5_000).cancel, [], 'not yet stalled');
   const { cancel } = sched.tick(5_500);
   assert.deepEqual(
