@@ -82,6 +82,7 @@ test('create reports user errors with a code and a non-zero exit', (t) => {
     [['create', 'content', '-t', '0'], 2, 'BT_ERR_CLI_USAGE'],
     [['create', 'content', '--bogus'], 2, 'BT_ERR_CLI_USAGE'],
     [['create', 'content', '-o', 'no/such/dir/x.torrent'], 1, 'BT_ERR_CREATE_OUTPUT'],
+    [['create', 'content', '--name', 'a/b', '-o', 'n.torrent'], 1, 'BT_ERR_CREATE_NAME'],
   ];
   for (const [args, status, code] of cases) {
     const r = runCli(args, { cwd: dir });

@@ -6,7 +6,7 @@
  * and the workers fold v2 leaf hashes into piece-layer hashes, so what is kept is 20 bytes per v1
  * piece and 32 bytes per v2 piece (plus the leaves of files of one piece or less).
  */
-import { type BuiltTorrent, buildTorrent, type FileMerkle, type TorrentMeta } from '../../codecs/metainfo/build.js';
+import { type BuiltTorrent, buildTorrent, checkName, type FileMerkle, type TorrentMeta } from '../../codecs/metainfo/build.js';
 import { HASH_SIZE, rootFromLeaves, rootFromPieceLayer } from '../../codecs/metainfo/merkle.js';
 import { planTorrent, type TorrentPlan, type TorrentVersion } from '../../codecs/metainfo/plan.js';
 import type { ContentSource } from '../../ports/content-source.js';
@@ -55,6 +55,8 @@ export async function createTorrent(request: CreateRequest, deps: CreateDeps, op
   onProgress?.({ phase: 'listing', hashedBytes: 0, totalBytes: 0 });
   const listing = await deps.source.list(request.input, { signal });
   if (listing.files.length === 0) throw new TorrentkitError('BT_ERR_CREATE_EMPTY', `${request.input} holds no files`);
+  const name = request.name ?? listing.name;
+  checkName(name); // before hashing, which may take minutes
   const version = request.version ?? 'v1';
   const plan = planTorrent(
     listing.files.map((f) => ({ path: f.path, length: f.length })),
@@ -81,7 +83,6 @@ export async function createTorrent(request: CreateRequest, deps: CreateDeps, op
   });
   throwIfAborted(signal);
   const { name: _n, input: _i, version: _v, pieceLength: _p, ...meta } = request;
-  const name = request.name ?? listing.name;
   const built = buildTorrent(plan, { ...meta, name }, collector.finish());
   onProgress?.({ phase: 'done', hashedBytes, totalBytes });
   return { ...built, plan, name };
