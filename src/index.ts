@@ -31,3 +31,6 @@ export { RoutingTable, type RoutingTableOptions, type RoutingNode, type NodeStat
 export type { PeerStore, StoredPeer } from './ports/peer-store.js';
 export { crc32c } from './util/crc32c.js';
 export { createDhtNode, createLsdService } from './adapters/node/dht.js';
+export { generatePeerId, parsePeerId, PEER_ID_PREFIX, type PeerClient } from './codecs/wire/peer-id.js';
+export { WireError, WireErrorCode } from './codecs/wire/errors.js';
+export type { PeerId } from './util/units.js';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isTorrentkitError } from '../../util/errors.js';
 import { createMemoryPair, MemoryNetwork } from './memory-stream.js';
 import { streamTransportSuite } from './stream-transport-suite.js';
 import { VirtualClock } from './virtual-clock.js';
@@ -55,4 +56,40 @@ test('memory network: per-link shaping and refused connections', async () => {
   clock.advance(1);
   assert.deepEqual(received, [20]);
   await listener.close();
+});
+
+test('memory network: a vanished host goes silent and new connects to it time out on the clock', async () => {
+  const clock = new VirtualClock();
+  const net = new MemoryNetwork({ clock });
+  let serverGot = 0;
+  let serverClosed = false;
+  await net.transport('10.0.0.2').listen({ host: '10.0.0.2', port: 1 }, (c) => {
+    c.onData((d) => (serverGot += d.length));
+    c.onClose(() => (serverClosed = true));
+  });
+  const p = net.transport('10.0.0.1').connect({ host: '10.0.0.2', port: 1 });
+  clock.advance(0);
+  const c = await p;
+  let clientClosed = false;
+  c.onClose(() => (clientClosed = true));
+  c.write(new Uint8Array(10));
+  clock.advance(0);
+  assert.equal(serverGot, 10);
+  net.vanish('10.0.0.2');
+  assert.equal(c.write(new Uint8Array(10)), true, 'writes still look fine');
+  clock.advance(60_000);
+  assert.equal(serverGot, 10);
+  assert.equal(clientClosed || serverClosed, false, 'no FIN, no reset');
+  let err: unknown;
+  net.transport('10.0.0.1').connect({ host: '10.0.0.2', port: 1, timeoutMs: 3000 }).catch((e) => (err = e));
+  clock.advance(2999);
+  await Promise.resolve();
+  assert.equal(err, undefined);
+  clock.advance(1);
+  await Promise.resolve();
+  assert.ok(isTorrentkitError(err, 'BT_ERR_CONNECT_TIMEOUT'));
+  net.reachable('10.0.0.2');
+  const again = net.transport('10.0.0.1').connect({ host: '10.0.0.2', port: 1 });
+  clock.advance(0);
+  await again;
 });

@@ -10,7 +10,10 @@
  *   once and resets the other after the bytes already in flight (BT_ERR_CONNECTION_RESET);
  * - with a Clock, each direction is a link with `latencyMs` and a `bytesPerSecond` serialisation
  *   rate, driven by the clock's timers (a VirtualClock makes runs replayable); without one,
- *   delivery happens on a microtask.
+ *   delivery happens on a microtask;
+ * - `sever()` makes a connection silently lose everything in both directions, with no FIN or reset
+ *   (a peer that vanished, a cable pulled); `MemoryNetwork.vanish(host)` does that to every
+ *   connection of a host and makes new connects to it time out.
  */
 import type { Clock } from '../../ports/clock.js';
 import type { StreamConnection, StreamListener, StreamTransport } from '../../ports/transport.js';
@@ -85,6 +88,7 @@ export class MemoryConnection implements StreamConnection {
   private drainHandler: () => void = () => {};
   private closeHandler: ((err?: Error) => void) | undefined;
   private flushing = false;
+  private severed = false;
 
   constructor(
     readonly localAddress: string,
@@ -101,6 +105,7 @@ export class MemoryConnection implements StreamConnection {
 
   write(data: Uint8Array): boolean {
     if (this.closed || this.ending) return false;
+    if (this.severed) return true;
     const copy = data.slice();
     this.inFlight += copy.length;
     this.out.send(copy.length, () => this.peer.arrive({ data: copy }));
@@ -144,8 +149,14 @@ export class MemoryConnection implements StreamConnection {
     this.out.send(0, () => this.peer.arrive({ end: 'fin' }));
   }
 
+  /** Silently drops everything in both directions from now on (no FIN, no reset). */
+  sever(): void {
+    this.severed = true;
+    this.peer.severed = true;
+  }
+
   private arrive(item: Item): void {
-    if (this.closed) return;
+    if (this.closed || this.severed) return;
     this.inbox.push(item);
     this.flush();
   }
@@ -225,6 +236,8 @@ interface Listening {
  */
 export class MemoryNetwork {
   private readonly listeners = new Map<string, Listening>();
+  private readonly unreachable = new Set<string>();
+  private readonly live = new Set<MemoryConnection>();
   private nextPort = 40000;
 
   constructor(private readonly options: MemoryNetworkOptions = {}) {}
@@ -236,6 +249,31 @@ export class MemoryNetwork {
       if (!this.listeners.has(`${host}:${port}`)) return port;
     }
     throw new TorrentkitError('BT_ERR_ADDRESS_IN_USE', `no free port on ${host}`);
+  }
+
+  /**
+   * The host drops off the network: its connections go silent (see `sever`) and connects to it
+   * time out after `timeoutMs` (on the clock; at once without one). `reachable` brings it back.
+   */
+  vanish(host: string): void {
+    this.unreachable.add(host);
+    for (const c of this.live) {
+      if (c.localAddress === host || c.remoteAddress === host) c.sever();
+    }
+  }
+
+  private pruneAt = 64;
+
+  /** Remembers live connections for `vanish`; closed ones are pruned as the set grows. */
+  private track(...conns: MemoryConnection[]): void {
+    for (const c of conns) this.live.add(c);
+    if (this.live.size < this.pruneAt) return;
+    for (const c of this.live) if (c.isClosed) this.live.delete(c);
+    this.pruneAt = Math.max(64, this.live.size * 2);
+  }
+
+  reachable(host: string): void {
+    this.unreachable.delete(host);
   }
 
   transport(localHost = '127.0.0.1'): StreamTransport {
@@ -274,6 +312,21 @@ export class MemoryNetwork {
         return;
       }
       const local = o.localAddress ?? localHost;
+      if (this.unreachable.has(o.host) || this.unreachable.has(local)) {
+        // SYNs are lost: the connect times out (BT_ERR_CONNECT_TIMEOUT), or aborts first.
+        const timeout = new TorrentkitError('BT_ERR_CONNECT_TIMEOUT', `no connection to ${o.host}:${o.port} within ${o.timeoutMs ?? 10_000} ms`);
+        const clock = this.options.clock;
+        if (!clock) {
+          queueMicrotask(() => reject(timeout));
+          return;
+        }
+        const cancel = clock.setTimeout(() => reject(timeout), o.timeoutMs ?? 10_000);
+        o.signal?.addEventListener('abort', () => {
+          cancel();
+          reject(new TorrentkitError('BT_ERR_ABORTED', 'connect aborted', { cause: o.signal?.reason }));
+        }, { once: true });
+        return;
+      }
       const link = this.linkFor(local, o.host);
       const sched = new Scheduler(this.options.clock, link);
       // The connection is up after one round trip (SYN, SYN-ACK).
@@ -295,6 +348,7 @@ export class MemoryNetwork {
           a: { address: local, port: this.ephemeral(local) },
           b: { address: o.host, port: o.port },
         });
+        this.track(client, server);
         listener.onConnection(server);
         resolve(client);
       });

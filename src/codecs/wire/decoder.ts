@@ -137,26 +137,43 @@ export class WireDecoder {
     }
   }
 
+  private need(body: Uint8Array, n: number, at: number): void {
+    if (body.length !== n) throw new WireError(WireErrorCode.BadLength, `message id ${body[0]} has length ${body.length}, not ${n}`, at);
+  }
+
+  private index(body: Uint8Array, at: number): number {
+    const i = readU32(body, 1);
+    if (this.pieceCount !== undefined && i >= this.pieceCount) {
+      throw new WireError(WireErrorCode.BadPieceIndex, `piece index ${i} out of range (${this.pieceCount} pieces)`, at);
+    }
+    return i;
+  }
+
+  private blockLength(body: Uint8Array, at: number): number {
+    const length = readU32(body, 9);
+    if (length === 0 || length > this.maxRequestLength) {
+      throw new WireError(WireErrorCode.BlockTooLarge, `block length ${length} outside 1..${this.maxRequestLength}`, at);
+    }
+    return length;
+  }
+
   private parse(body: Uint8Array, at: number): WireMessage | undefined {
     const id = body[0];
     const len = body.length;
-    const need = (n: number): void => {
-      if (len !== n) throw new WireError(WireErrorCode.BadLength, `message id ${id} has length ${len}, not ${n}`, at);
-    };
-    const index = (): number => {
-      const i = readU32(body, 1);
-      if (this.pieceCount !== undefined && i >= this.pieceCount) {
-        throw new WireError(WireErrorCode.BadPieceIndex, `piece index ${i} out of range (${this.pieceCount} pieces)`, at);
-      }
-      return i;
-    };
+    const need = (n: number): void => this.need(body, n, at);
+    const index = (): number => this.index(body, at);
     const block = (): { index: number; begin: number; length: number } => {
-      const length = readU32(body, 9);
-      if (length === 0 || length > this.maxRequestLength) {
-        throw new WireError(WireErrorCode.BlockTooLarge, `block length ${length} outside 1..${this.maxRequestLength}`, at);
-      }
+      const length = this.blockLength(body, at);
       return { index: index(), begin: readU32(body, 5), length };
     };
+    if (id === MessageId.Piece) {
+      // The hot path: no closures, no spread.
+      if (len < 9) throw new WireError(WireErrorCode.BadLength, `piece message of ${len} bytes is shorter than 9`, at);
+      if (len - 9 > this.maxBlockLength) {
+        throw new WireError(WireErrorCode.BlockTooLarge, `piece block of ${len - 9} bytes exceeds ${this.maxBlockLength}`, at);
+      }
+      return { type: 'piece', index: this.index(body, at), begin: readU32(body, 5), block: body.subarray(9) };
+    }
     switch (id) {
       case MessageId.Choke:
         need(1);
@@ -198,13 +215,6 @@ export class WireDecoder {
         const bytes = body.subarray(1);
         if (this.pieceCount !== undefined) checkBitfield(bytes, this.pieceCount, at);
         return { type: 'bitfield', bytes };
-      }
-      case MessageId.Piece: {
-        if (len < 9) throw new WireError(WireErrorCode.BadLength, `piece message of ${len} bytes is shorter than 9`, at);
-        if (len - 9 > this.maxBlockLength) {
-          throw new WireError(WireErrorCode.BlockTooLarge, `piece block of ${len - 9} bytes exceeds ${this.maxBlockLength}`, at);
-        }
-        return { type: 'piece', index: index(), begin: readU32(body, 5), block: body.subarray(9) };
       }
       case MessageId.Port:
         need(3);
