@@ -63,13 +63,19 @@ export class MemorySwarmStore implements SwarmStore {
     if (a.event === 'stopped') {
       if (!swarm) return { complete: 0, incomplete: 0, downloaded: 0, peers: [] };
       const old = swarm.peers.get(id);
-      if (old) this.remove(swarm, id, old);
+      if (old) {
+        // A leecher that leaves with nothing left finished (aria2 sends `stopped`, not `completed`).
+        if (!old.seeder && a.left === 0) swarm.downloaded++;
+        this.remove(swarm, id, old);
+      }
       return { complete: swarm.seeds.length, incomplete: swarm.leeches.length, downloaded: swarm.downloaded, peers: [] };
     }
     if (!swarm) swarm = this.swarmFor(key);
     const seeder = a.left === 0;
     let self = swarm.peers.get(id);
-    if (a.event === 'completed' && (!self || !self.seeder)) swarm.downloaded++;
+    // A download counts once: a `completed` event from a peer not yet seeding, or a known
+    // leecher that reports nothing left (clients differ in whether they send `completed`).
+    if ((a.event === 'completed' && (!self || !self.seeder)) || (self && !self.seeder && seeder)) swarm.downloaded++;
     if (self) {
       if (self.seeder !== seeder) {
         listRemove(self.seeder ? swarm.seeds : swarm.leeches, self);
