@@ -30,12 +30,19 @@ function available(cmd: string, args: string[]): boolean {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 }
 
-/** Runs a command and returns its wall time in ms (throws when it fails). */
-function timed(cmd: string, args: string[], cwd: string): number {
+const GNU_TIME = available('/usr/bin/time', ['-f', '%U', 'true']);
+/** CPU seconds (user + system) of the last run of each contender, when GNU time is installed. */
+const cpu = new Map<string, number[]>();
+
+/** Runs a command and returns its wall time in ms (throws when it fails); records its CPU time. */
+function timed(key: string, cmd: string, args: string[], cwd: string): number {
+  const [c, a] = GNU_TIME ? ['/usr/bin/time', ['-f', 'CPU %U %S', cmd, ...args]] : [cmd, args];
   const start = performance.now();
-  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(c, a, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const ms = performance.now() - start;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (m) cpu.set(key, [...(cpu.get(key) ?? []), Number(m[1]) + Number(m[2])]);
   return ms;
 }
 
@@ -52,12 +59,12 @@ try {
   closeSync(fd);
 
   const ours = (version: string) => () =>
-    timed(process.execPath, [CLI, 'create', data, '-l', String(2 ** PIECE_LOG2), '-t', String(THREADS), `--${version}`, '-o', join(dir, `tk-${version}.torrent`), '-f'], dir);
+    timed(`ours-${version}`, process.execPath, [CLI, 'create', data, '-l', String(2 ** PIECE_LOG2), '-t', String(THREADS), `--${version}`, '-o', join(dir, `tk-${version}.torrent`), '-f'], dir);
   const mktorrent = () => {
     rmSync(join(dir, 'mk.torrent'), { force: true });
-    return timed('mktorrent', ['-l', String(PIECE_LOG2), '-t', String(THREADS), '-o', join(dir, 'mk.torrent'), data], dir);
+    return timed('mktorrent', 'mktorrent', ['-l', String(PIECE_LOG2), '-t', String(THREADS), '-o', join(dir, 'mk.torrent'), data], dir);
   };
-  const sha1sum = () => timed('sha1sum', [data], dir);
+  const sha1sum = () => timed('sha1sum', 'sha1sum', [data], dir);
   const ltScript = join(dir, 'lt.py');
   writeFileSync(
     ltScript,
@@ -70,7 +77,7 @@ try {
       'open(sys.argv[4], "wb").write(lt.bencode(ct.generate()))',
     ].join('\n'),
   );
-  const libtorrent = (version: string) => () => timed('/usr/bin/python3', [ltScript, data, version, dir, join(dir, `lt-${version}.torrent`)], dir);
+  const libtorrent = (version: string) => () => timed(`lt-${version}`, '/usr/bin/python3', [ltScript, data, version, dir, join(dir, `lt-${version}.torrent`)], dir);
 
   const haveMk = available('mktorrent', ['-h']);
   const haveSha = available('sha1sum', ['--version']);
@@ -78,6 +85,7 @@ try {
   const samples = new Map<string, number[]>();
   const add = (k: string, ms: number) => samples.set(k, [...(samples.get(k) ?? []), ms]);
   ours('v1')(); // warm-up: page cache and the CLI's first start
+  cpu.clear();
   for (let i = 0; i < ROUNDS; i++) {
     add('ours-v1', ours('v1')());
     if (haveMk) add('mktorrent', mktorrent());
@@ -97,6 +105,14 @@ try {
     { metric: 'create v2, 1 GiB, 256 KiB pieces', unit: 'MB/s', ours: rate('ours-v2')!, anchor: 'libtorrent 2.0 create_torrent', theirs: rate('lt-v2'), higherIsBetter: true },
     { metric: 'create hybrid, 1 GiB, 256 KiB pieces', unit: 'MB/s', ours: rate('ours-hybrid')!, anchor: 'libtorrent 2.0 create_torrent', theirs: rate('lt-hybrid'), higherIsBetter: true },
   ];
+  const cpuOf = (k: string) => (cpu.has(k) ? median(cpu.get(k)!) : undefined);
+  if (cpu.has('ours-v1')) {
+    // On a shared machine wall time depends on what else runs; CPU time per GiB does not.
+    rows.push(
+      { metric: 'create v1, 1 GiB: CPU time (user + system)', unit: 's', ours: cpuOf('ours-v1')!, anchor: `mktorrent -t ${THREADS}`, theirs: cpuOf('mktorrent'), higherIsBetter: false },
+      { metric: 'create hybrid, 1 GiB: CPU time (user + system)', unit: 's', ours: cpuOf('ours-hybrid')!, anchor: 'libtorrent 2.0 create_torrent', theirs: cpuOf('lt-hybrid'), higherIsBetter: false },
+    );
+  }
   printReport('create (1 GiB file from the page cache)', rows);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -2,25 +2,27 @@
  * Metainfo parsing: torrentkit's parseMetainfo against libtorrent's `torrent_info` (C++, through
  * python3-libtorrent, timed inside Python so process start-up is not counted) on the same bytes:
  * a v1 torrent with 10,000 files, a v1 torrent with 200,000 pieces (4 MB `pieces` string), and a
- * hybrid torrent with 300 files and piece layers (v2 merkle checks).
+ * hybrid torrent with 300 files and piece layers (v2 merkle checks). Each is parsed with the
+ * default pure TypeScript hashes and with node:crypto's (what the CLI uses).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseMetainfo } from '../src/codecs/metainfo/index.js';
+import { nodeDigests } from '../src/adapters/node/digests.js';
+import { type ParseMetainfoOptions, parseMetainfo } from '../src/codecs/metainfo/index.js';
 import { buildTorrent, bytesOf } from '../test/helpers/torrents.js';
 import { printReport, type Row } from './lib/report.js';
 
 const PYTHON = '/usr/bin/python3';
 const MIN_MS = 1500;
 
-function timeOurs(bytes: Uint8Array): number {
-  for (let i = 0; i < 3; i++) parseMetainfo(bytes);
+function timeOurs(bytes: Uint8Array, options?: ParseMetainfoOptions): number {
+  for (let i = 0; i < 3; i++) parseMetainfo(bytes, options);
   let n = 0;
   const start = performance.now();
   while (performance.now() - start < MIN_MS || n < 5) {
-    parseMetainfo(bytes);
+    parseMetainfo(bytes, options);
     n++;
   }
   return (performance.now() - start) / n;
@@ -83,14 +85,21 @@ try {
     return { name, bytes, path };
   });
   const theirs = timeLibtorrent(inputs.map((x) => x.path));
-  const rows: Row[] = inputs.map(({ name, bytes, path }) => ({
-    metric: `parse ${name} (${(bytes.length / 1e6).toFixed(2)} MB)`,
-    unit: 'ms',
-    ours: timeOurs(bytes),
-    anchor: 'libtorrent torrent_info',
-    theirs: theirs?.[path],
-    higherIsBetter: false,
-  }));
+  const rows: Row[] = inputs.flatMap(({ name, bytes, path }) =>
+    (
+      [
+        ['pure TS hashes', undefined],
+        ['node:crypto hashes', { digests: nodeDigests }],
+      ] as const
+    ).map(([label, options]) => ({
+      metric: `parse ${name} (${(bytes.length / 1e6).toFixed(2)} MB), ${label}`,
+      unit: 'ms',
+      ours: timeOurs(bytes, options),
+      anchor: 'libtorrent torrent_info',
+      theirs: theirs?.[path],
+      higherIsBetter: false,
+    })),
+  );
   printReport('metainfo parsing', rows);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /** The `info` and `magnet` commands, run as the built CLI. */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -177,4 +177,33 @@ test('info and magnet fetch a .torrent over http; HTTP errors are user errors', 
   const missing = await runCliAsync(['info', `${base}/missing.torrent`]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /^torrentkit info: BT_ERR_CLI_FETCH: .*HTTP 404\n$/);
+});
+
+test('torrents made by `create` (v1, v2, hybrid) read back with `info` to the same hashes and files', (t) => {
+  const dir = tempDir(t);
+  const content = join(dir, 'content');
+  mkdirSync(join(content, 'sub'), { recursive: true });
+  writeFileSync(join(content, 'a.bin'), bytesOf(70_000, 1));
+  writeFileSync(join(content, 'sub', 'b.txt'), bytesOf(100, 2));
+  writeFileSync(join(content, 'empty'), new Uint8Array(0));
+  for (const version of ['v1', 'v2', 'hybrid']) {
+    const out = join(dir, `${version}.torrent`);
+    const made = runCli(['create', content, `--${version}`, '--piece-length', '16384', '-o', out, '--json']);
+    assert.equal(made.status, 0, made.stderr);
+    const created = JSON.parse(made.stdout);
+    const r = runCli(['info', '--json', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.version, version);
+    assert.equal(doc.infoHash, created.infoHash);
+    assert.equal(doc.infoHashV2, created.infoHashV2);
+    assert.equal(doc.pieceCount, created.pieceCount);
+    assert.equal(doc.contentLength, 70_100);
+    const real = doc.files.filter((f: { pad: boolean }) => !f.pad).map((f: { path: string; length: number }) => [f.path, f.length]);
+    assert.deepEqual(real.sort(), [['content/a.bin', 70_000], ['content/empty', 0], ['content/sub/b.txt', 100]]);
+    if (version !== 'v1') {
+      // v2 layout: every non-empty file starts on a piece boundary.
+      for (const f of doc.files) if (!f.pad && f.length > 0) assert.equal(f.offset % 16384, 0, f.path);
+    }
+  }
 });

@@ -96,6 +96,15 @@ const rejected: [string, () => Uint8Array, string, ParseMetainfoFullOptions?][] 
   ['v2 piece layer of the wrong size', () => buildTorrent(two, { version: 'v2', editTop: (t) => editLayer(t, (l) => l.subarray(0, 64)) }), 'BT_ERR_METAINFO_V2_BAD_PIECE_LAYER'],
   ['v2 piece layer not 32-byte hashes', () => buildTorrent(two, { version: 'v2', editTop: (t) => editLayer(t, (l) => l.subarray(0, 95)) }), 'BT_ERR_METAINFO_V2_BAD_PIECE_LAYER'],
   ['v2 corrupted piece layer', () => buildTorrent(two, { version: 'v2', editTop: (t) => editLayer(t, (l) => l.map((x, k) => (k === 40 ? x ^ 1 : x))) }), 'BT_ERR_METAINFO_V2_PIECE_LAYER_MISMATCH'],
+  [
+    'v2 one pieces root for files of different sizes',
+    () =>
+      buildTorrent(two, {
+        version: 'v2',
+        editInfo: (i) => (((((i['file tree'] as Dict).dir as Dict).b as Dict)[''] as Dict)['pieces root'] = leafOf(i, 'a')['pieces root']),
+      }),
+    'BT_ERR_METAINFO_V2_BAD_PIECE_LAYER',
+  ],
   ['hybrid: v1 length differs', () => buildTorrent(two, { version: 'hybrid', editInfo: (i) => (filesOf(i)[2].length = 19999) }), 'BT_ERR_METAINFO_HYBRID_MISMATCH'],
   ['hybrid: v1 path differs', () => buildTorrent(two, { version: 'hybrid', editInfo: (i) => (filesOf(i)[2].path = ['dir', 'c']) }), 'BT_ERR_METAINFO_HYBRID_MISMATCH'],
   ['hybrid: pad file missing', () => buildTorrent(two, { version: 'hybrid', editInfo: (i) => filesOf(i).splice(1, 1) }), 'BT_ERR_METAINFO_HYBRID_MISMATCH'],

@@ -4,7 +4,8 @@
  * is skipped), and anything that is not a regular file or a folder (sockets, FIFOs, devices) is
  * left out.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ContentFile, ContentListing, ContentSource } from '../../ports/content-source.js';
 import { TorrentkitError, throwIfAborted } from '../../util/errors.js';
@@ -34,31 +35,55 @@ export class NodeContentSource implements ContentSource {
   }
 }
 
+/**
+ * Entries listed per slice. Synchronous stat is about 5x cheaper than fs.promises (no thread-pool
+ * round trip per call), so the walk runs synchronous slices of this many entries and yields to the
+ * event loop between them: it never blocks for more than a slice (well under a millisecond on a
+ * local disk).
+ */
+const SLICE = 256;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function walk(dir: string, prefix: string[], ancestors: Set<string>, out: ContentFile[], signal: AbortSignal | undefined): Promise<void> {
   throwIfAborted(signal);
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     throw new TorrentkitError('BT_ERR_CREATE_INPUT', `cannot list ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
-  for (const name of names) {
+  const dirs: string[] = [];
+  for (let i = 0; i < names.length; i += SLICE) {
+    if (i > 0) {
+      await yieldToLoop();
+      throwIfAborted(signal);
+    }
+    for (const name of names.slice(i, i + SLICE)) {
+      const full = join(dir, name);
+      const st = statOrSkip(full);
+      if (st?.isFile()) out.push({ path: [...prefix, name], length: st.size, location: full });
+      else if (st?.isDirectory()) dirs.push(name);
+    }
+  }
+  for (const name of dirs) {
     const full = join(dir, name);
-    let st;
-    try {
-      st = await stat(full);
-    } catch (err) {
-      // A dangling symbolic link: nothing to hash.
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ELOOP') continue;
-      throw new TorrentkitError('BT_ERR_CREATE_INPUT', `cannot read ${full}: ${(err as Error).message}`, { cause: err });
-    }
-    if (st.isFile()) out.push({ path: [...prefix, name], length: st.size, location: full });
-    else if (st.isDirectory()) {
-      const real = await realpath(full);
-      if (ancestors.has(real)) continue; // a link back up the tree
-      ancestors.add(real);
-      await walk(full, [...prefix, name], ancestors, out, signal);
-      ancestors.delete(real);
-    }
+    const real = realpathSync(full);
+    if (ancestors.has(real)) continue; // a link back up the tree
+    ancestors.add(real);
+    await yieldToLoop();
+    await walk(full, [...prefix, name], ancestors, out, signal);
+    ancestors.delete(real);
+  }
+}
+
+/** stat (following links); undefined for a dangling or looping symbolic link. */
+function statOrSkip(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP') return undefined;
+    throw new TorrentkitError('BT_ERR_CREATE_INPUT', `cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
 }

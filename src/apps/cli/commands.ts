@@ -4,5 +4,6 @@ import { createCommand } from './create.js';
 import { dhtCommand } from './dht.js';
 import { infoCommand } from './info.js';
 import { magnetCommand } from './magnet.js';
+import { trackerCommand } from './tracker.js';
 
-export const commands: Command[] = [createCommand, infoCommand, magnetCommand, dhtCommand];
+export const commands: Command[] = [createCommand, infoCommand, magnetCommand, trackerCommand, dhtCommand];

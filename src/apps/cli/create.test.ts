@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { runCli, tempDir } from '../../../test/helpers/tools.js';
 import { decode, decodeWithRaw } from '../../codecs/bencode/decode.js';
@@ -71,6 +72,7 @@ test('create reports user errors with a code and a non-zero exit', (t) => {
     [['create', 'content', '-l', 'big'], 2, 'BT_ERR_CLI_USAGE'],
     [['create', 'content', '-t', '0'], 2, 'BT_ERR_CLI_USAGE'],
     [['create', 'content', '--bogus'], 2, 'BT_ERR_CLI_USAGE'],
+    [['create', 'content', '-o', 'no/such/dir/x.torrent'], 1, 'BT_ERR_CREATE_OUTPUT'],
   ];
   for (const [args, status, code] of cases) {
     const r = runCli(args, { cwd: dir });
@@ -94,4 +96,42 @@ test('parseSize reads plain numbers and K/M/G suffixes', () => {
   assert.equal(parseSize('4MiB'), 4 * 1024 * 1024);
   assert.equal(parseSize('1g'), 1024 ** 3);
   assert.throws(() => parseSize('1.5M'));
+});
+
+test('on a TTY, progress goes to stderr and the line is cleared at the end', async (t) => {
+  const dir = folder(t);
+  const { main } = await import('./main.js');
+  const collect = (tty: boolean) => {
+    const s = new PassThrough() as PassThrough & { isTTY?: boolean };
+    s.isTTY = tty;
+    let text = '';
+    s.on('data', (c: Buffer) => (text += c.toString()));
+    return { stream: s, text: () => text };
+  };
+  const out = collect(false);
+  const err = collect(true);
+  const code = await main(['create', 'content', '-l', '16K', '-o', 'p.torrent'], {
+    stdout: out.stream,
+    stderr: err.stream,
+    cwd: dir,
+    env: {},
+    signal: new AbortController().signal,
+  });
+  assert.equal(code, 0, err.text());
+  assert.match(err.text(), /\r\x1b\[2Khashing 100\.0%/);
+  assert.ok(err.text().endsWith('\r\x1b[2K'), 'the progress line is cleared');
+  assert.match(out.text(), /^created /);
+
+  // Interrupted (SIGINT aborts io.signal): a typed error, no output file.
+  const err2 = collect(false);
+  const code2 = await main(['create', 'content', '-o', 'aborted.torrent'], {
+    stdout: collect(false).stream,
+    stderr: err2.stream,
+    cwd: dir,
+    env: {},
+    signal: AbortSignal.abort(),
+  });
+  assert.equal(code2, 1);
+  assert.match(err2.text(), /^torrentkit create: BT_ERR_ABORTED: /);
+  assert.equal(existsSync(join(dir, 'aborted.torrent')), false);
 });

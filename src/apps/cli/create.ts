@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { NodeContentSource } from '../../adapters/node/content-source.js';
 import { HashPool } from '../../adapters/node/hash-pool.js';
 import type { TorrentVersion } from '../../codecs/metainfo/plan.js';
@@ -95,6 +95,12 @@ export const createCommand: Command = {
       if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new TorrentkitError('BT_ERR_CLI_USAGE', `--threads must be an integer from 1 to 256, got ${values.threads}`);
     }
     const announce = strings(values.announce).map((a) => a.split(',').map((u) => u.trim()).filter(Boolean));
+    // Where the torrent goes, checked before hashing so a clash does not cost a full read.
+    const name = typeof values.name === 'string' ? values.name : basename(resolve(io.cwd, positionals[0]));
+    const out = resolve(io.cwd, typeof values.output === 'string' ? values.output : `${name}.torrent`);
+    if (values.force !== true && existsSync(out)) {
+      throw new TorrentkitError('BT_ERR_CREATE_OUTPUT_EXISTS', `${out} exists (use --force to overwrite)`);
+    }
     const started = Date.now();
     const hasher = new HashPool({ threads });
     try {
@@ -115,11 +121,11 @@ export const createCommand: Command = {
         { source: new NodeContentSource({ cwd: io.cwd }), hasher },
         { signal: io.signal, onProgress: io.stderr.isTTY && values.json !== true ? progressLine(io, started) : undefined },
       );
-      const out = resolve(io.cwd, typeof values.output === 'string' ? values.output : `${result.name}.torrent`);
-      if (values.force !== true && existsSync(out)) {
-        throw new TorrentkitError('BT_ERR_CREATE_OUTPUT_EXISTS', `${out} exists (use --force to overwrite)`);
+      try {
+        await writeFile(out, result.torrent);
+      } catch (err) {
+        throw new TorrentkitError('BT_ERR_CREATE_OUTPUT', `cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
       }
-      await writeFile(out, result.torrent);
       const plan = result.plan;
       const summary = {
         file: out,

@@ -6,7 +6,7 @@ import { magnetOf, type MagnetLink, type Metainfo } from '../../codecs/metainfo/
 import { toHex } from '../../util/bytes.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { Command } from './command.js';
-import { loadTorrent } from './torrent-input.js';
+import { loadTorrent } from '../../adapters/node/torrent-input.js';
 
 const hex = (b: Uint8Array | undefined) => (b ? toHex(b) : null);
 
@@ -141,6 +141,7 @@ function magnetText(m: MagnetLink): string {
   for (const t of m.trackers) lines.push(`  ${t}`);
   if (m.webSeeds.length > 0) lines.push('web seeds:', ...m.webSeeds.map((u) => `  ${u}`));
   if (m.peers.length > 0) lines.push('peers:', ...m.peers.map((p) => `  ${p}`));
+  if (m.selectOnly) kv('select only', m.selectOnly.map((r) => (r.start === r.end ? `${r.start}` : `${r.start}-${r.end}`)).join(','));
   return `${lines.join('\n')}\n`;
 }
 

@@ -2,7 +2,7 @@
 import { formatMagnet, magnetOf } from '../../codecs/metainfo/index.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { Command } from './command.js';
-import { loadTorrent } from './torrent-input.js';
+import { loadTorrent } from '../../adapters/node/torrent-input.js';
 
 export const magnetCommand: Command = {
   name: 'magnet',

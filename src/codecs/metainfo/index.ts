@@ -16,6 +16,7 @@ export { type ParseMetainfoFullOptions, parseInfoDictionary, parseMetainfo } fro
 export { MAX_ELEMENT_BYTES, sanitizePath, sanitizePathElement } from './paths.js';
 export {
   DEFAULT_METAINFO_LIMITS,
+  type Digests,
   type Metainfo,
   type MetainfoFile,
   type MetainfoLimits,

@@ -97,4 +97,24 @@ test('parseTorrentId: magnet, bare hashes, URLs, files', () => {
   assert.deepEqual(parseTorrentId('movie.torrent'), { kind: 'file', path: 'movie.torrent' });
   assert.deepEqual(parseTorrentId(`${HEX}.torrent`), { kind: 'file', path: `${HEX}.torrent` });
   assert.equal(parseTorrentId(`  magnet:?xt=urn:btih:${HEX} `).kind, 'magnet');
+  assert.deepEqual(parseTorrentId('file:///tmp/a%20b.torrent'), { kind: 'file', path: '/tmp/a b.torrent' });
+});
+
+test('fuzz: random and mutated links only ever give a MagnetError', () => {
+  const base = `magnet:?xt=urn:btih:${HEX}&xt=urn:btmh:1220${V2}&dn=x%20y&tr=udp://t:1&x.pe=1.2.3.4:5&so=0,2-4`;
+  const alphabet = 'magnet:?xt=urn:btih:btmh:1220&=%,-.0123456789abcdefABCDEF+ \u00e9';
+  let x = 3;
+  const rnd = (n: number) => ((x = (x * 1103515245 + 12345) >>> 0) >>> 4) % n;
+  for (let i = 0; i < 5000; i++) {
+    const chars = [...base];
+    for (let e = 0; e < 1 + rnd(5); e++) chars[rnd(chars.length)] = alphabet[rnd(alphabet.length)];
+    const input = rnd(4) === 0 ? chars.slice(0, rnd(chars.length)).join('') : chars.join('');
+    try {
+      const m = parseMagnet(input);
+      assert.ok(m.infoHash || m.infoHashV2);
+      parseMagnet(formatMagnet(m));
+    } catch (err) {
+      assert.ok(err instanceof MagnetError, `${input}: ${err}`);
+    }
+  }
 });

@@ -122,6 +122,14 @@ export function parseMagnet(uri: string): MagnetLink {
   let selectOnly: IndexRange[] | undefined;
   const lists = { tr: [] as string[], ws: [] as string[], xs: [] as string[], as: [] as string[], 'x.pe': [] as string[] };
   const extra: [string, string][] = [];
+  const seen = new Set<string>();
+  /** Appends `value` to list `key` once (a link may repeat a tracker). */
+  const add = (key: keyof typeof lists, value: string) => {
+    const k = `${key}\u0000${value}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    lists[key].push(value);
+  };
   for (const part of m[1].split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
@@ -148,13 +156,13 @@ export function parseMagnet(uri: string): MagnetLink {
         break;
       case 'x.pe':
         // A malformed peer address is skipped: the rest of the link is still usable.
-        if (isPeerAddress(value) && !lists[key].includes(value)) lists[key].push(value);
+        if (isPeerAddress(value)) add(key, value);
         break;
       case 'tr':
       case 'ws':
       case 'xs':
       case 'as':
-        if (value !== '' && !lists[key].includes(value)) lists[key].push(value);
+        if (value !== '') add(key, value);
         break;
       case 'so':
         selectOnly = [...(selectOnly ?? []), ...parseSelectOnly(value)];
@@ -222,7 +230,7 @@ export type TorrentId =
 
 /**
  * Classifies a torrent id: a magnet URI, a bare info hash (40 hex or 32 base32 chars for v1,
- * 64 hex for v2; returned as a magnet link), an http(s) URL, or else a file path. The caller
+ * 64 hex for v2; returned as a magnet link), an http(s) URL, a file:// URL or else a file path. The caller
  * fetches URLs and reads files (codecs do no I/O).
  */
 export function parseTorrentId(id: string): TorrentId {
@@ -233,5 +241,12 @@ export function parseTorrentId(id: string): TorrentId {
   }
   if (/^[0-9a-fA-F]{64}$/.test(s)) return { kind: 'magnet', magnet: parseMagnet(`magnet:?xt=urn:btmh:${BTMH_PREFIX}${s}`) };
   if (/^https?:\/\//i.test(s)) return { kind: 'url', url: s };
+  if (/^file:\/\//i.test(s)) {
+    try {
+      return { kind: 'file', path: decodeURIComponent(new URL(s).pathname) };
+    } catch {
+      return { kind: 'file', path: id };
+    }
+  }
   return { kind: 'file', path: id };
 }

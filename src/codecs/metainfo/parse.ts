@@ -13,7 +13,7 @@
  *   leniently: a malformed one is skipped (libtorrent does the same), unless `strict` is set, in
  *   which case it is BT_ERR_METAINFO_BAD_FIELD.
  */
-import { type BDict, type BValue, decode, decodeWithRaw } from '../bencode/index.js';
+import { type BDict, decode, decodeWithRaw } from '../bencode/index.js';
 import { binaryToBytes, bytesToBinary, concatBytes, isUtf8, toHex, utf8Decode } from '../../util/bytes.js';
 import { sha1, sha256 } from '../../util/sha.js';
 import type { InfoHash, InfoHashV2 } from '../../util/units.js';
@@ -22,15 +22,15 @@ import { BLOCK_SIZE } from './merkle.js';
 import { PathRegistry, sanitizePath, sanitizePathElement } from './paths.js';
 import {
   DEFAULT_METAINFO_LIMITS,
+  type Digests,
   type Metainfo,
   type MetainfoFile,
   type MetainfoLimits,
   type MetainfoVersion,
   type ParseMetainfoOptions,
 } from './types.js';
+import { preferUtf8, readOptional } from './fields.js';
 import { asLength, isDict, readAttr, readByteList, type V2FileEntry, validatePieceLayers, walkFileTree } from './v2.js';
-
-const utf8Key = (s: string) => s; // keys below are ASCII, so their binary form is themselves
 
 /** A file as read from v1 `files` / `length`, before layout. */
 interface RawFile {
@@ -51,17 +51,7 @@ export interface ParseMetainfoFullOptions extends ParseMetainfoOptions {
   allowMissingPieceLayers?: boolean;
 }
 
-function text(v: BValue | undefined): string | undefined {
-  return v instanceof Uint8Array ? utf8Decode(v) : undefined;
-}
-
-/** Reads `key.utf-8` when it is valid UTF-8 text, else `key` (older clients wrote both). */
-function preferUtf8(d: BDict, key: string): BValue | undefined {
-  const alt = d[utf8Key(`${key}.utf-8`)];
-  if (alt instanceof Uint8Array && isUtf8(alt)) return alt;
-  if (Array.isArray(alt) && alt.every((x) => x instanceof Uint8Array && isUtf8(x))) return alt;
-  return d[key];
-}
+const PURE_DIGESTS: Digests = { sha1, sha256 };
 
 function limitsOf(options: ParseMetainfoOptions | undefined): MetainfoLimits {
   return { ...DEFAULT_METAINFO_LIMITS, ...options?.limits };
@@ -191,6 +181,7 @@ function checkHybrid(v1: readonly RawFile[], multiFile: boolean, v2: readonly V2
 export function parseMetainfo(bytes: Uint8Array, options?: ParseMetainfoFullOptions): Metainfo {
   const limits = limitsOf(options);
   const strict = options?.strict === true;
+  const digests = options?.digests ?? PURE_DIGESTS;
   const { value: top, raw } = decodeWithRaw(bytes, ['info'], { strict });
   if (!isDict(top)) throw new MetainfoError(E.NotDict, 'the torrent is not a bencoded dictionary');
   const info = top.info;
@@ -282,10 +273,10 @@ export function parseMetainfo(bytes: Uint8Array, options?: ParseMetainfoFullOpti
   }
 
   let pieceLayers: Map<string, Uint8Array> | undefined;
-  if (v2Entries) pieceLayers = validatePieceLayers(top['piece layers'], v2Entries, pieceLength, options?.allowMissingPieceLayers === true);
+  if (v2Entries) pieceLayers = validatePieceLayers(top['piece layers'], v2Entries, pieceLength, options?.allowMissingPieceLayers === true, digests.sha256);
 
-  const infoHash = hasV1 ? (sha1(infoBytes) as InfoHash) : undefined;
-  const infoHashV2 = hasV2 ? (sha256(infoBytes) as InfoHashV2) : undefined;
+  const infoHash = hasV1 ? (digests.sha1(infoBytes) as InfoHash) : undefined;
+  const infoHashV2 = hasV2 ? (digests.sha256(infoBytes) as InfoHashV2) : undefined;
   const infoHashV2Truncated = infoHashV2 ? (infoHashV2.slice(0, 20) as InfoHash) : undefined;
 
   const rawName = preferUtf8(info, 'name');
@@ -374,82 +365,4 @@ function sameText(el: Uint8Array, s: string | undefined): boolean {
     if (k === el.length) return true;
   }
   return isUtf8(el) && utf8Decode(el) === s;
-}
-
-type Optional = Pick<Metainfo, 'announce' | 'urlList' | 'private' | 'nodes' | 'creationDate' | 'comment' | 'createdBy' | 'source'>;
-
-function bad(strict: boolean, field: string, message: string): void {
-  if (strict) throw new MetainfoError(E.BadField, message, field);
-}
-
-function readOptional(top: BDict, info: BDict, strict: boolean): Optional {
-  // BEP 12: when announce-list is present (and usable), announce is ignored.
-  const seen = new Set<string>();
-  const tiers: string[][] = [];
-  const addTier = (urls: BValue[]) => {
-    const tier: string[] = [];
-    for (const u of urls) {
-      const s = text(u)?.trim();
-      if (!s) {
-        bad(strict, 'announce-list', 'tracker URL is not a non-empty string');
-        continue;
-      }
-      if (seen.has(s)) continue;
-      seen.add(s);
-      tier.push(s);
-    }
-    if (tier.length > 0) tiers.push(tier);
-  };
-  const list = top['announce-list'];
-  if (Array.isArray(list)) {
-    for (const tier of list) {
-      if (Array.isArray(tier)) addTier(tier);
-      else {
-        bad(strict, 'announce-list', 'tier is not a list');
-        if (tier instanceof Uint8Array) addTier([tier]);
-      }
-    }
-  } else if (list !== undefined) bad(strict, 'announce-list', 'not a list');
-  if (tiers.length === 0 && top.announce !== undefined) {
-    if (top.announce instanceof Uint8Array) addTier([top.announce]);
-    else bad(strict, 'announce', 'not a string');
-  }
-
-  // BEP 19: url-list is a string or a list of strings.
-  const urlList: string[] = [];
-  const ul = top['url-list'];
-  for (const u of Array.isArray(ul) ? ul : ul === undefined ? [] : [ul]) {
-    const s = text(u)?.trim();
-    if (s && !urlList.includes(s)) urlList.push(s);
-    else if (!s) bad(strict, 'url-list', 'web seed is not a non-empty string');
-  }
-
-  // BEP 27: private=1 inside info.
-  const priv = info.private;
-  if (priv !== undefined && typeof priv !== 'number') bad(strict, 'info.private', 'not an integer');
-
-  const nodes: { host: string; port: number }[] = [];
-  const n = top.nodes;
-  if (Array.isArray(n)) {
-    for (const node of n) {
-      if (Array.isArray(node) && node[0] instanceof Uint8Array && typeof node[1] === 'number' && node[1] > 0 && node[1] < 65536) {
-        nodes.push({ host: utf8Decode(node[0]), port: node[1] });
-      } else bad(strict, 'nodes', 'node is not [host, port]');
-    }
-  }
-
-  const date = top['creation date'];
-  const comment = text(preferUtf8(top, 'comment'));
-  const createdBy = text(top['created by']);
-  const source = text(info.source);
-  return {
-    announce: tiers,
-    urlList,
-    private: priv === 1,
-    nodes,
-    ...(typeof date === 'number' ? { creationDate: date } : {}),
-    ...(comment !== undefined ? { comment } : {}),
-    ...(createdBy !== undefined ? { createdBy } : {}),
-    ...(source !== undefined ? { source } : {}),
-  };
 }

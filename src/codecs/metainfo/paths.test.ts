@@ -95,3 +95,13 @@ test('no sanitised path can escape: random bytes never yield a separator, . or .
     assert.ok(!/[/\\:\u0000]/.test(s), JSON.stringify(s));
   }
 });
+
+test('many names colliding after sanitising are renamed in linear time', () => {
+  const r = new PathRegistry(false);
+  const n = 20_000;
+  for (let i = 0; i < n; i++) {
+    const raw = `a${':*?<>|'[i % 6]}${'x'.repeat(Math.floor(i / 6))}`;
+    r.add(['t', 'a_'], [utf8Encode(raw)], `f${i}`);
+  }
+  assert.deepEqual(r.add(['t', 'a_'], [utf8Encode('a"zzz')], 'last'), ['t', `a_.${n}`]);
+});

@@ -139,6 +139,8 @@ export class PathRegistry {
   /** Registered file paths (joined with `/`) and their raw paths. */
   private readonly files = new Map<string, readonly (Uint8Array | string)[]>();
   private readonly dirs = new Set<string>();
+  /** Next rename suffix to try per colliding path, so n collisions cost O(n), not O(n^2). */
+  private readonly nextSuffix = new Map<string, number>();
 
   constructor(private readonly strict: boolean) {}
 
@@ -157,10 +159,13 @@ export class PathRegistry {
       }
       if (this.strict) throw new MetainfoError(E.DuplicatePath, `"${key}" collides with another file after sanitising`, field);
       const last = final.length - 1;
-      for (let n = 1; ; n++) {
+      for (let n = this.nextSuffix.get(key) ?? 1; ; n++) {
         final[last] = withSuffix(path[last], n);
         finalKey = final.join('/');
-        if (!this.files.has(finalKey) && !this.dirs.has(finalKey)) break;
+        if (!this.files.has(finalKey) && !this.dirs.has(finalKey)) {
+          this.nextSuffix.set(key, n + 1);
+          break;
+        }
       }
     }
     // Register the parent directories, longest first; once one is known, its parents are too.

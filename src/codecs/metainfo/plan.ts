@@ -78,26 +78,30 @@ function checkPath(path: readonly string[]): void {
   }
 }
 
-function compareJoined(a: SourceFile, b: SourceFile): number {
-  return compareBytes(utf8Encode(a.path.join('/')), utf8Encode(b.path.join('/')));
-}
-
-function compareComponents(a: SourceFile, b: SourceFile): number {
-  const n = Math.min(a.path.length, b.path.length);
-  for (let i = 0; i < n; i++) {
-    const c = compareBytes(utf8Encode(a.path[i]), utf8Encode(b.path[i]));
-    if (c !== 0) return c;
-  }
-  return a.path.length - b.path.length;
-}
-
 /** Sorts files into torrent order and rejects duplicates and file/directory clashes. */
 export function orderFiles(files: readonly SourceFile[], version: TorrentVersion): SourceFile[] {
   for (const f of files) {
     checkPath(f.path);
     if (!Number.isSafeInteger(f.length) || f.length < 0) throw new TorrentkitError('BT_ERR_CREATE_LENGTH', `bad length ${f.length} for ${f.path.join('/')}`);
   }
-  const sorted = [...files].sort(version === 'v1' ? compareJoined : compareComponents);
+  // Sort keys are encoded once per file, not once per comparison.
+  let sorted: SourceFile[];
+  if (version === 'v1') {
+    const keyed = files.map((f) => ({ f, key: utf8Encode(f.path.join('/')) }));
+    keyed.sort((a, b) => compareBytes(a.key, b.key));
+    sorted = keyed.map((k) => k.f);
+  } else {
+    const keyed = files.map((f) => ({ f, key: f.path.map(utf8Encode) }));
+    keyed.sort((a, b) => {
+      const n = Math.min(a.key.length, b.key.length);
+      for (let i = 0; i < n; i++) {
+        const c = compareBytes(a.key[i], b.key[i]);
+        if (c !== 0) return c;
+      }
+      return a.key.length - b.key.length;
+    });
+    sorted = keyed.map((k) => k.f);
+  }
   const seen = new Set<string>();
   for (const f of sorted) seen.add(f.path.join('/'));
   if (seen.size !== sorted.length) throw new TorrentkitError('BT_ERR_CREATE_DUPLICATE', 'two files have the same path');

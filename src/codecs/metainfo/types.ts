@@ -114,8 +114,20 @@ export const DEFAULT_METAINFO_LIMITS: MetainfoLimits = {
   maxPieceLength: 512 * 1024 * 1024,
 };
 
+/**
+ * Synchronous hash functions. The default is the pure TypeScript implementation (util/sha.ts),
+ * which runs anywhere; Node callers can pass node:crypto's (adapters/node/digests.ts), several
+ * times faster on large info dictionaries and piece layers.
+ */
+export interface Digests {
+  sha1(data: Uint8Array): Uint8Array;
+  sha256(data: Uint8Array): Uint8Array;
+}
+
 export interface ParseMetainfoOptions {
   limits?: Partial<MetainfoLimits>;
+  /** Hash functions for the info hashes and the v2 merkle checks (default: pure TypeScript). */
+  digests?: Digests;
   /**
    * Strict mode: bencode must be canonical (sorted, unique keys), and paths that collide only
    * after sanitising are rejected (BT_ERR_METAINFO_DUPLICATE_PATH) instead of renamed.

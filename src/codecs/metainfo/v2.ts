@@ -8,9 +8,9 @@
  */
 import type { BDict, BValue } from '../bencode/index.js';
 import { binaryToBytes, bytesToBinary, equalBytes, toHex } from '../../util/bytes.js';
-import { BLOCK_SIZE, HASH_SIZE, rootFromPieceLayer } from './merkle.js';
+import { BLOCK_SIZE, HASH_SIZE, nextPowerOfTwo, zeroSubtreeRoot } from './merkle.js';
 import { MetainfoError, MetainfoErrorCode as E } from './errors.js';
-import type { MetainfoLimits } from './types.js';
+import type { Digests, MetainfoLimits } from './types.js';
 
 /** A file found in a v2 file tree, before path sanitising. */
 export interface V2FileEntry {
@@ -120,6 +120,7 @@ export function validatePieceLayers(
   files: readonly V2FileEntry[],
   pieceLength: number,
   optional: boolean,
+  sha256: Digests['sha256'],
 ): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
   if (layers === undefined && optional) return out;
@@ -128,23 +129,52 @@ export function validatePieceLayers(
   for (const f of files) {
     if (!f.piecesRoot || f.length <= pieceLength) continue;
     const key = toHex(f.piecesRoot);
-    if (out.has(key)) continue; // identical files share a root and a layer
     const field = `piece layers[${key}]`;
+    const count = Math.ceil(f.length / pieceLength);
+    const known = out.get(key);
+    if (known !== undefined) {
+      // Identical files share a root and a layer; a shared root with another size is a lie.
+      if (known.length !== count * HASH_SIZE) throw new MetainfoError(E.V2BadPieceLayer, 'one pieces root for files of different sizes', field);
+      continue;
+    }
     const layer = layers?.[bytesToBinary(f.piecesRoot)];
     if (layer === undefined) {
       if (optional) continue;
       throw new MetainfoError(E.V2BadPieceLayer, 'missing layer for a file larger than one piece', field);
     }
-    const count = Math.ceil(f.length / pieceLength);
     if (!(layer instanceof Uint8Array) || layer.length !== count * HASH_SIZE) {
       throw new MetainfoError(E.V2BadPieceLayer, `expected ${count} hashes of ${HASH_SIZE} bytes`, field);
     }
-    const hashes: Uint8Array[] = [];
-    for (let i = 0; i < count; i++) hashes.push(layer.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
-    if (!equalBytes(rootFromPieceLayer(hashes, perPiece * BLOCK_SIZE), f.piecesRoot)) {
+    if (!equalBytes(layerRoot(layer, count, perPiece, sha256), f.piecesRoot)) {
       throw new MetainfoError(E.V2PieceLayerMismatch, 'layer does not hash to the pieces root', field);
     }
     out.set(key, layer);
   }
   return out;
+}
+
+/**
+ * Merkle root over a piece layer of `count` hashes, padded to a power of two with roots of
+ * all-zero subtrees of one piece each (BEP 52; the same as merkle.ts `rootFromPieceLayer`, with
+ * the hash function passed in).
+ */
+function layerRoot(layer: Uint8Array, count: number, leavesPerPiece: number, sha256: Digests['sha256']): Uint8Array {
+  const pair = new Uint8Array(HASH_SIZE * 2);
+  let level: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) level.push(layer.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+  let width = nextPowerOfTwo(count);
+  let padLeaves = leavesPerPiece;
+  while (width > 1) {
+    const pad = zeroSubtreeRoot(padLeaves);
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      pair.set(level[i], 0);
+      pair.set(i + 1 < level.length ? level[i + 1] : pad, HASH_SIZE);
+      next.push(sha256(pair));
+    }
+    level = next;
+    width /= 2;
+    padLeaves *= 2;
+  }
+  return level[0];
 }

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { decode } from '../../codecs/bencode/decode.js';
 import type { BDict } from '../../codecs/bencode/types.js';
-import { BLOCK_SIZE, rootFromLeaves } from '../../codecs/metainfo/merkle.js';
+import { BLOCK_SIZE, pieceLayerFromLeaves, rootFromLeaves } from '../../codecs/metainfo/merkle.js';
 import type { ContentFile, ContentSource } from '../../ports/content-source.js';
-import { DIGEST_LENGTH, type Hasher, type RangeJob } from '../../ports/hasher.js';
+import type { Hasher, RangeJob } from '../../ports/hasher.js';
 import { toHex, utf8Decode } from '../../util/bytes.js';
 import { isTorrentkitError, throwIfAborted } from '../../util/errors.js';
 import { type CreateProgress, createTorrent } from './create.js';
@@ -39,12 +39,14 @@ function memoryHasher(data: Map<string, Uint8Array>): Hasher & { jobs: RangeJob[
       const stream = Buffer.concat(parts);
       options.onProgress?.(stream.length);
       return job.outputs.map((o) => {
-        const covered = stream.subarray(0, o.length ?? stream.length);
-        const out = new Uint8Array(Math.ceil(covered.length / o.blockSize) * DIGEST_LENGTH[o.algorithm]);
+        const from = o.offset ?? 0;
+        const covered = stream.subarray(from, o.length === undefined ? stream.length : from + o.length);
+        const digests: Uint8Array[] = [];
         for (let i = 0; i * o.blockSize < covered.length; i++) {
-          out.set(createHash(o.algorithm).update(covered.subarray(i * o.blockSize, (i + 1) * o.blockSize)).digest(), i * DIGEST_LENGTH[o.algorithm]);
+          digests.push(createHash(o.algorithm).update(covered.subarray(i * o.blockSize, (i + 1) * o.blockSize)).digest());
         }
-        return out;
+        const folded = o.merkleLeaves ? pieceLayerFromLeaves(digests, o.merkleLeaves * BLOCK_SIZE) : digests;
+        return new Uint8Array(Buffer.concat(folded));
       });
     },
     async close() {},
@@ -116,4 +118,21 @@ test('single files, empty content and abort', async () => {
   const pending = createTorrent({ input: 'root', pieceLength: P }, { source, hasher: memoryHasher(source.data) }, { signal: c.signal, jobBytes: 1 });
   c.abort();
   await assert.rejects(pending, (e) => isTorrentkitError(e, 'BT_ERR_ABORTED'));
+});
+
+test('small files share jobs (one v2 output each) and give the same torrent as one job per file', async () => {
+  const many: Record<string, Uint8Array> = {};
+  for (let i = 0; i < 150; i++) many[`d${i % 3}/f${i}`] = bytes(100 + i * 517, i);
+  many['big'] = bytes(3 * P + 7, 1000);
+  const source = memorySource(many);
+  for (const version of ['v2', 'hybrid'] as const) {
+    const batched = memoryHasher(source.data);
+    const a = await createTorrent({ input: 'root', pieceLength: P, version }, { source, hasher: batched });
+    const single = memoryHasher(source.data);
+    const b = await createTorrent({ input: 'root', pieceLength: P, version }, { source, hasher: single }, { jobBytes: 1 });
+    assert.deepEqual(a.torrent, b.torrent, version);
+    assert.ok(batched.jobs.length <= 4, `${version}: ${batched.jobs.length} jobs`);
+    assert.ok(batched.jobs.every((j) => j.outputs.length <= 65));
+    assert.ok(single.jobs.length >= 151);
+  }
 });

@@ -3,11 +3,11 @@
  * hash it on the Hasher (worker threads in Node) and build the .torrent (codecs/metainfo/build).
  *
  * Memory stays bounded: jobs are small descriptors, at most `2 * hasher.concurrency` run at once,
- * and v2 leaf hashes are folded into piece-layer hashes as each job completes, so what is kept is
- * 20 bytes per v1 piece and 32 bytes per v2 piece (plus the leaves of files of one piece or less).
+ * and the workers fold v2 leaf hashes into piece-layer hashes, so what is kept is 20 bytes per v1
+ * piece and 32 bytes per v2 piece (plus the leaves of files of one piece or less).
  */
 import { type BuiltTorrent, buildTorrent, type FileMerkle, type TorrentMeta } from '../../codecs/metainfo/build.js';
-import { HASH_SIZE, pieceLayerFromLeaves, rootFromLeaves, rootFromPieceLayer } from '../../codecs/metainfo/merkle.js';
+import { HASH_SIZE, rootFromLeaves, rootFromPieceLayer } from '../../codecs/metainfo/merkle.js';
 import { planTorrent, type TorrentPlan, type TorrentVersion } from '../../codecs/metainfo/plan.js';
 import type { ContentSource } from '../../ports/content-source.js';
 import type { Hasher } from '../../ports/hasher.js';
@@ -105,7 +105,7 @@ async function runBounded<T>(items: readonly T[], limit: number, signal: AbortSi
   if (rejected) throw rejected.reason;
 }
 
-/** Places each job's digests: v1 pieces by index, v2 leaves folded into per-file piece layers. */
+/** Places each job's digests: v1 pieces by index, v2 piece-layer hashes (or small files' leaves) per file. */
 class HashCollector {
   private readonly pieces: Uint8Array | undefined;
   private readonly layers: (Uint8Array | undefined)[];
@@ -118,17 +118,14 @@ class HashCollector {
   }
 
   add(job: CreateJob, outputs: Uint8Array[]): void {
-    let k = 0;
-    if (job.outputs[0].algorithm === 'sha1') this.pieces!.set(outputs[k++], job.firstPiece * 20);
-    if (job.file === undefined) return;
-    const leaves = outputs[k];
-    const layer = this.layers[job.file];
-    if (!layer) {
-      this.smallLeaves[job.file] = leaves;
-      return;
+    if (job.outputs[0]?.algorithm === 'sha1') this.pieces!.set(outputs[0], job.firstPiece * 20);
+    for (const part of job.parts) {
+      const digests = outputs[part.output];
+      const layer = this.layers[part.file];
+      // Files larger than a piece: the job asked for piece-layer hashes (merkleLeaves).
+      if (layer) layer.set(digests, part.filePiece * HASH_SIZE);
+      else this.smallLeaves[part.file] = digests;
     }
-    const hashes = pieceLayerFromLeaves(split(leaves), this.plan.pieceLength);
-    hashes.forEach((h, j) => layer.set(h, (job.filePiece! + j) * HASH_SIZE));
   }
 
   finish(): { pieces?: Uint8Array; files?: (FileMerkle | undefined)[] } {

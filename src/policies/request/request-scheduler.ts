@@ -78,12 +78,12 @@ export class RequestScheduler<P> {
     return this.speeds.get(peer) ?? 'medium';
   }
 
-  /** Picks requests to send to `peer` now, up to its pipeline depth. */
-  fill(peer: P, view: PeerView<P>, now: number): BlockRequest[] {
+  /** Picks requests to send to `peer` now, up to its pipeline depth (and `limit`, for rate limits). */
+  fill(peer: P, view: PeerView<P>, now: number, limit = Number.POSITIVE_INFINITY): BlockRequest[] {
     const p = this.peers.get(peer);
     if (!p) return [];
     const critical = this.picker.criticalPieces().length > 0;
-    const room = critical ? p.room(now, this.options.criticalQueueSeconds ?? 1) : p.room(now);
+    const room = Math.min(limit, critical ? p.room(now, this.options.criticalQueueSeconds ?? 1) : p.room(now));
     if (room === 0) return [];
     const picked = this.picker.pickBlocks({ ...view, id: peer, speed: this.speedOf(peer) }, room, now);
     p.sent(picked, now);

@@ -5,6 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { type MagnetLink, type Metainfo, parseMetainfo, parseTorrentId } from '../../codecs/metainfo/index.js';
+import { nodeDigests } from '../../adapters/node/digests.js';
 import { TorrentkitError } from '../../util/errors.js';
 
 /** Largest .torrent file read (the bencode decoder's own default limit). */
@@ -50,5 +51,5 @@ export async function loadTorrent(id: string, cwd: string, signal: AbortSignal):
   const parsed = parseTorrentId(id);
   if (parsed.kind === 'magnet') return { kind: 'magnet', magnet: parsed.magnet };
   const bytes = parsed.kind === 'url' ? await fetchTorrent(parsed.url, signal) : await readTorrentFile(resolve(cwd, parsed.path));
-  return { kind: 'torrent', meta: parseMetainfo(bytes), bytes };
+  return { kind: 'torrent', meta: parseMetainfo(bytes, { digests: nodeDigests }), bytes };
 }
