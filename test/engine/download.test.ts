@@ -68,3 +68,24 @@ test('a restart resumes from resume data without downloading again; selection wr
   assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'leech', 'set', 'two.bin'))), content.files.get('two.bin'));
   assert.equal(statSync(join(dir, 'leech', 'set', 'two.bin')).size, 200_000);
 });
+
+test('seeder and leecher find each other through a torrentkit tracker (HTTP and UDP)', async (t) => {
+  const { startTracker } = await import('../../src/adapters/node/tracker-server.js');
+  const tracker = await startTracker({ httpPort: 0, udpPort: 0, host: '127.0.0.1', store: 'memory:' });
+  t.after(() => tracker.close());
+  const dir = tempDir(t);
+  for (const scheme of ['http', 'udp'] as const) {
+    const url = scheme === 'http' ? `http://127.0.0.1:${tracker.httpPort}/announce` : `udp://127.0.0.1:${tracker.udpPort}`;
+    const content = await makeContent(join(dir, `seed-${scheme}`), 'pack', { 'x.bin': 150_000 }, { pieceLength: 16 * 1024, announce: [url] });
+    const seeder = client(join(dir, `seed-${scheme}`));
+    const leecher = client(join(dir, `leech-${scheme}`));
+    try {
+      await (await seeder.add(content.torrent)).whenDone();
+      const l = await leecher.add(content.torrent);
+      await l.whenDone({ signal: AbortSignal.timeout(30_000) });
+      assert.deepEqual(new Uint8Array(readFileSync(join(dir, `leech-${scheme}`, 'pack', 'x.bin'))), content.files.get('x.bin'));
+    } finally {
+      await Promise.all([seeder.close(), leecher.close()]);
+    }
+  }
+});

@@ -4,6 +4,7 @@
  * fetches the peer's once the peer's extension handshake offers ut_metadata with a size. The
  * production MetadataFetcher (verification, several peers, retries) belongs to the session engine.
  */
+import type { BEncodable } from '../../src/codecs/bencode/index.js';
 import {
   decodeMetadataMessage,
   encodeMetadataMessage,
@@ -33,7 +34,7 @@ export class TestUtMetadata implements WireExtension {
     this.fetched.catch(() => {});
   }
 
-  handshakeFields() {
+  handshakeFields(): Record<string, BEncodable> {
     return this.metadata ? { metadata_size: this.metadata.length } : {};
   }
 

@@ -22,6 +22,8 @@ export interface NodeSpec {
   readonly seed?: boolean;
   readonly sequential?: boolean;
   readonly endgame?: boolean;
+  /** Every block this node sends is corrupt (the receiver's hash check fails). */
+  readonly corrupt?: boolean;
   /** Fraction of the pieces the node starts with, chosen at random. */
   readonly initialShare?: number;
   /** Deadlines to set before the start: piece -> ms. */
@@ -69,6 +71,11 @@ export class SimNode {
   readonly stats = { bytesIn: 0, duplicates: 0, cancelsSent: 0, cancelsHit: 0, badCancels: 0, uploaded: 0 };
   readonly bytesFrom = new Map<string, number>();
   doneAt: number | undefined;
+  /** Peers banned for sending corrupt data, and hash failures seen. */
+  readonly banned = new Set<string>();
+  hashFailures = 0;
+  /** Pieces holding a block from a corrupt sender (the simulated hash check fails them). */
+  private readonly tainted = new Set<number>();
   private queue: Job[] = [];
   private busy = false;
 
@@ -86,7 +93,7 @@ export class SimNode {
     if (spec.seed) for (let i = 0; i < swarm.pieces; i++) this.picker.pieceVerified(i);
     else if (spec.initialShare) for (let i = 0; i < swarm.pieces; i++) if (swarm.rng.random() < spec.initialShare) this.picker.pieceVerified(i);
     if (spec.sequential) this.picker.setSequential(true);
-    for (const [i, at] of spec.deadlines ?? []) this.picker.setDeadline(i, at);
+    for (const [i, at] of spec.deadlines ?? []) this.picker.deadlines.set(i, at);
     if (spec.seed) this.doneAt = 0;
   }
 
@@ -132,6 +139,7 @@ export class SimNode {
   // ---- downloading side ----
 
   onBitfield(from: string, has: Bitfield | 'all'): void {
+    if (!this.links.has(from)) return;
     const link = this.link(from);
     link.remoteHas = has === 'all' ? 'all' : has.clone();
     this.picker.addAvailability(link.remoteHas);
@@ -139,6 +147,7 @@ export class SimNode {
   }
 
   onHave(from: string, piece: number): void {
+    if (!this.links.has(from)) return;
     const link = this.link(from);
     if (link.remoteHas === 'all' || link.remoteHas.get(piece)) return;
     link.remoteHas.set(piece);
@@ -147,24 +156,30 @@ export class SimNode {
   }
 
   onChoke(from: string): void {
+    if (!this.links.has(from)) return;
     this.link(from).peerChoking = true;
     this.sched.choked(from, false);
   }
 
   onUnchoke(from: string): void {
+    if (!this.links.has(from)) return;
     this.link(from).peerChoking = false;
     this.fill(this.link(from));
   }
 
   onBlock(from: string, piece: number, begin: number, length: number): void {
+    if (!this.links.has(from)) return;
     const now = this.swarm.clock.now();
     this.stats.bytesIn += length;
     this.bytesFrom.set(from, (this.bytesFrom.get(from) ?? 0) + length);
     this.link(from).downRate.add(length, now);
     const receipt = this.sched.blockReceived(from, piece, begin, length, now);
     if (receipt.duplicate) this.stats.duplicates++;
+    else if (this.link(from).remote.spec.corrupt) this.tainted.add(piece);
     this.sendCancels(receipt.cancel);
-    if (receipt.pieceComplete) {
+    if (receipt.pieceComplete && this.tainted.delete(piece)) {
+      this.hashFailed(piece);
+    } else if (receipt.pieceComplete) {
       const cancels = this.picker.pieceVerified(piece);
       this.sched.forget(cancels);
       this.sendCancels(cancels);
@@ -173,11 +188,39 @@ export class SimNode {
       if (this.picker.done && this.doneAt === undefined) this.doneAt = now;
       for (const link of this.links.values()) this.updateInterest(link);
     }
-    this.fill(this.link(from));
+    const link = this.links.get(from); // gone if this block got it banned
+    if (link) this.fill(link);
+  }
+
+  /**
+   * Ban policy: the peer that sent all of a failed piece (after a first failure the picker fetches
+   * the piece from a single peer, so a second failure always names one).
+   */
+  private hashFailed(piece: number): void {
+    this.hashFailures++;
+    const failure = this.picker.pieceFailed(piece);
+    const culprits = failure.contributors.length === 1 ? [failure.contributors[0].peer] : [];
+    for (const id of culprits) {
+      this.banned.add(id);
+      const link = this.link(id);
+      this.drop(id);
+      link.remote.drop(this.id);
+    }
+  }
+
+  /** Closes the connection to `id`: its requests and availability leave the policies. */
+  drop(id: string): void {
+    const link = this.links.get(id);
+    if (!link) return;
+    this.picker.peerGone(id, link.remoteHas);
+    this.sched.removePeer(id);
+    this.queue = this.queue.filter((j) => j.to.id !== id);
+    this.links.delete(id);
   }
 
   private sendCancels(cancels: readonly { peer: string; piece: number; begin: number }[]): void {
     for (const c of cancels) {
+      if (!this.links.has(c.peer)) continue;
       this.stats.cancelsSent++;
       if (!this.requested.get(c.peer)?.has(`${c.piece}:${c.begin}`)) this.stats.badCancels++;
       this.send(this.link(c.peer).remote, (r) => r.onCancel(this.id, c.piece, c.begin));
@@ -212,10 +255,12 @@ export class SimNode {
   // ---- uploading side ----
 
   onInterested(from: string, interested: boolean): void {
+    if (!this.links.has(from)) return;
     this.link(from).peerInterested = interested;
   }
 
   onRequest(from: string, piece: number, begin: number, length: number): void {
+    if (!this.links.has(from)) return;
     const link = this.link(from);
     if (link.amChoking || this.spec.uploadRate <= 0) return;
     this.queue.push({ to: link.remote, piece, begin, length });
@@ -223,6 +268,7 @@ export class SimNode {
   }
 
   onCancel(from: string, piece: number, begin: number): void {
+    if (!this.links.has(from)) return;
     const before = this.queue.length;
     this.queue = this.queue.filter((j) => !(j.to.id === from && j.piece === piece && j.begin === begin));
     if (this.queue.length < before) this.link(from).remote.stats.cancelsHit++;
@@ -236,7 +282,7 @@ export class SimNode {
       () => {
         this.busy = false;
         this.stats.uploaded += job.length;
-        this.link(job.to.id).upRate.add(job.length, this.swarm.clock.now());
+        this.links.get(job.to.id)?.upRate.add(job.length, this.swarm.clock.now());
         this.send(job.to, (r) => r.onBlock(this.id, job.piece, job.begin, job.length));
         this.pump();
       },
@@ -268,6 +314,20 @@ export class SimNode {
       this.send(this.link(id).remote, (x) => x.onChoke(this.id));
     }
   }
+}
+
+/**
+ * The scheduler's invariant, checked from outside: each peer's pipeline holds exactly the requests
+ * the picker lists for that peer. Returns the mismatches.
+ */
+export function pipelineMismatches(node: SimNode): string[] {
+  const bad: string[] = [];
+  for (const id of node.links.keys()) {
+    const inPipeline = (node.sched.pipeline(id)?.requests() ?? []).map((r) => `${r.piece}:${r.begin}`).sort();
+    const inPicker = node.picker.requestsOf(id).map((r) => `${r.piece}:${r.begin}`).sort();
+    if (inPipeline.join() !== inPicker.join()) bad.push(`${node.id}->${id}: pipeline [${inPipeline}] picker [${inPicker}]`);
+  }
+  return bad;
 }
 
 export class Swarm {

@@ -2,11 +2,11 @@
  * Deterministic swarms that drive the piece picker, request scheduler and choker together
  * (policies-swarm-model.ts): rarest first spreads pieces, endgame finishes the last blocks and
  * cancels the duplicates, tit-for-tat starves a free rider, the optimistic unchoke rotates, and a
- * deadline window is served first. Every run is seeded; a failure names its seed to replay it.
+ * deadline window is served first, and a peer sending corrupt data is found and banned. Every run is seeded; a failure names its seed to replay it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BLOCK, type NodeSpec, Swarm } from './policies-swarm-model.js';
+import { BLOCK, type NodeSpec, pipelineMismatches, Swarm } from './policies-swarm-model.js';
 
 const KiB = 1024;
 
@@ -30,6 +30,7 @@ function spread(seed: number, sequential: boolean) {
   const s = new Swarm({ seed, pieces, nodes });
   const origin = s.node('seed');
   s.run(() => origin.stats.uploaded >= pieces * 4 * BLOCK, 600_000);
+  assert.deepEqual(s.nodes.flatMap(pipelineMismatches), []);
   const onlyAtSeed = s.piecesOnlyAtSeeds();
   const allDone = s.run(() => s.nodes.every((n) => n.doneAt !== undefined), 1_200_000);
   return { onlyAtSeed, allDone };
@@ -61,6 +62,7 @@ function lastBlocks(seed: number, endgame: boolean) {
   const l = s.node('l');
   const done = s.run(() => l.doneAt !== undefined, 600_000, 10);
   s.clock.advance(1_000); // let the last cancels arrive
+  assert.deepEqual(s.nodes.flatMap(pipelineMismatches), []);
   return { done, ...l.stats, verified: l.picker.have.count() };
 }
 
@@ -101,6 +103,7 @@ test('tit-for-tat: a free rider gets much less than the peers that upload, and t
       const [fr0, avg0] = [fr.stats.bytesIn, avg()];
       s.run(() => false, 80_000);
       assert.ok(contributors.every((c) => c.doneAt === undefined), 'measured while everyone still trades');
+      assert.deepEqual(s.nodes.flatMap(pipelineMismatches), []);
       rider += fr.stats.bytesIn - fr0;
       contributor += avg() - avg0;
       ratios.push(((fr.stats.bytesIn - fr0) / (avg() - avg0)).toFixed(2));
@@ -134,6 +137,7 @@ function windowFirst(seed: number, deadlines: boolean) {
   });
   const l = s.node('l');
   const at = s.run(() => window.every((i) => l.picker.have.get(i)), 600_000, 10);
+  assert.deepEqual(pipelineMismatches(l), []);
   const others = [...l.verifiedAt.keys()].filter((i) => !window.includes(i)).length;
   return { at, others };
 }
@@ -145,6 +149,31 @@ test('a deadline window is served first, from the fast peers', () => {
       const without = windowFirst(seed, false);
       assert.ok(withDeadlines.at * 2 < without.at, `window done at ${withDeadlines.at} ms with deadlines, ${without.at} ms without`);
       assert.ok(withDeadlines.others <= 8, `${withDeadlines.others} other pieces verified before the 8-piece window`);
+    });
+  }
+});
+
+test('a peer that sends corrupt blocks is named by the retry and banned; the download completes', () => {
+  for (const seed of [1, 2, 3]) {
+    withSeed(seed, () => {
+      const s = new Swarm({
+        seed,
+        pieces: 32,
+        nodes: [
+          { id: 'good', uploadRate: 128 * KiB, seed: true },
+          { id: 'bad', uploadRate: 256 * KiB, seed: true, corrupt: true },
+          { id: 'l1', uploadRate: 64 * KiB },
+          { id: 'l2', uploadRate: 64 * KiB },
+        ],
+      });
+      const leechers = [s.node('l1'), s.node('l2')];
+      s.run(() => leechers.every((l) => l.doneAt !== undefined), 600_000);
+      for (const l of leechers) {
+        assert.equal(l.picker.have.count(), 32, `${l.id} completed`);
+        assert.deepEqual([...l.banned], ['bad'], `${l.id} banned only the corrupt peer`);
+        assert.ok(l.hashFailures >= 1);
+        assert.deepEqual(pipelineMismatches(l), []);
+      }
     });
   }
 });

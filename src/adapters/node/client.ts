@@ -13,7 +13,10 @@ import type { Torrent } from '../../engines/session/torrent.js';
 import type { AddOptions } from '../../engines/session/types.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
+import { attachTrackers } from '../../engines/session/discovery.js';
 import { systemClock } from './clock.js';
+import { nodeDatagrams } from './datagram.js';
+import { nodeHttpGet } from './http-get.js';
 import { fileStorageFactory } from './file-storage.js';
 import { HashPool } from './hash-pool.js';
 import { ResumeFiles } from './resume-files.js';
@@ -22,6 +25,8 @@ import { tcpTransport } from './tcp.js';
 import { loadTorrent } from './torrent-input.js';
 
 export interface ClientOptions extends Partial<SessionOptions> {
+  /** Trackers added to every torrent (each its own tier). */
+  trackers?: readonly string[];
   /** Folder for resume data (default: `<path>/.torrentkit/resume`). */
   resumeDir?: string;
   /** Hashing threads (default: one per core). */
@@ -41,6 +46,12 @@ export class Client extends Session {
         storageFactory: fileStorageFactory(),
         resumeStore: new ResumeFiles(options.resumeDir ?? join(path, '.torrentkit', 'resume')),
         logger: options.logger,
+        discovery: (torrent, { peerId, port }) =>
+          attachTrackers(
+            torrent,
+            { clock: systemClock, rng: cryptoRng, http: nodeHttpGet, datagrams: nodeDatagrams, logger: options.logger },
+            { peerId, port, extraTrackers: options.trackers },
+          ),
       },
       { port: 6881, ...options, path },
     );

@@ -147,3 +147,16 @@ export function decodeCompactNodes(b: Uint8Array, family: IpFamily, maxNodes: nu
   }
   return out;
 }
+
+/**
+ * False for addresses no node or peer can have: unspecified (0.0.0.0/8, ::), multicast
+ * (224.0.0.0/4, ff00::/8) and the reserved/broadcast 240.0.0.0/4. A hostile reply naming them
+ * must not make us send there.
+ */
+export function isUsableAddress(address: string): boolean {
+  const ip = parseIp(address);
+  if (!ip) return false;
+  if (ip.length === 4) return ip[0] !== 0 && ip[0] < 224;
+  if (ip[0] === 0xff) return false;
+  return !ip.every((b) => b === 0);
+}

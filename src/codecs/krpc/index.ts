@@ -6,6 +6,7 @@ export {
   encodeCompactPeer,
   formatIp,
   ipFamily,
+  isUsableAddress,
   parseIp,
   parseIPv4,
   parseIPv6,

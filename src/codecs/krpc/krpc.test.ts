@@ -121,6 +121,12 @@ test('IPv6 text forms parse and format canonically', () => {
   assert.equal(parseIPv6('12345::'), undefined);
 });
 
+test('addresses no node can have are recognised', async () => {
+  const { isUsableAddress } = await import('./index.js');
+  for (const a of ['0.0.0.0', '0.1.2.3', '224.0.0.1', '239.192.152.143', '255.255.255.255', '::', 'ff02::1', 'nonsense']) assert.equal(isUsableAddress(a), false, a);
+  for (const a of ['1.2.3.4', '127.0.0.1', '10.0.0.1', '::1', '2001:db8::1']) assert.equal(isUsableAddress(a), true, a);
+});
+
 test('crc32c matches the standard check value', () => {
   assert.equal(crc32c(utf8Encode('123456789')).toString(16), 'e3069283');
 });

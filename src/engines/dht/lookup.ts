@@ -12,6 +12,7 @@
  */
 import type { NodeInfo, PeerAddress } from '../../codecs/krpc/types.js';
 import type { KrpcResponse } from '../../codecs/krpc/types.js';
+import { isUsableAddress } from '../../codecs/krpc/compact.js';
 import type { Clock } from '../../ports/clock.js';
 import { equalBytes } from '../../util/bytes.js';
 import type { TorrentkitError } from '../../util/errors.js';
@@ -41,6 +42,8 @@ export interface LookupDeps {
   clock: Clock;
   ownId: Uint8Array;
   family: 'IPv4' | 'IPv6';
+  /** Our own socket address, never queried even when a reply names it. */
+  self?: PeerAddress;
   query(to: PeerAddress, q: OutgoingQuery, handlers: QueryHandlers): boolean;
   /** A node answered one of the lookup's queries. */
   onReply(node: NodeInfo, msg: KrpcResponse): void;
@@ -110,7 +113,8 @@ export class Lookup {
 
   private addCandidate(id: Uint8Array | undefined, addr: PeerAddress, hop: number): void {
     if (id && equalBytes(id, this.deps.ownId)) return;
-    if (addr.port <= 0 || addr.port > 65535) return;
+    if (addr.port <= 0 || addr.port > 65535 || !isUsableAddress(addr.address)) return;
+    if (addr.address === this.deps.self?.address && addr.port === this.deps.self.port) return;
     if ((addr.address.includes(':') ? 'IPv6' : 'IPv4') !== this.deps.family) return;
     const key = `${addr.address}|${addr.port}`;
     if (this.seen.has(key)) return;
@@ -228,7 +232,7 @@ export class Lookup {
       const fresh: PeerAddress[] = [];
       for (const p of msg.values) {
         const key = `${p.address}|${p.port}`;
-        if (this.peerKeys.has(key) || p.port === 0) continue;
+        if (this.peerKeys.has(key) || p.port === 0 || !isUsableAddress(p.address)) continue;
         this.peerKeys.add(key);
         this.peers.push(p);
         fresh.push(p);

@@ -189,3 +189,81 @@ test('a dead node costs a slow deadline, not a full timeout, and is replaced', a
   assert.ok(r.closest.length >= 8);
   await Promise.all(nodes.map((n) => n.close()));
 });
+
+test('an IPv6 network (BEP 32): nodes6, want, 18-byte peers', async () => {
+  const clock = new VirtualClock();
+  const rng = new SeededRng(32);
+  const net = new SimNetwork(clock, rng, { minLatencyMs: 5, maxLatencyMs: 20 });
+  const nodes: DhtNode[] = [];
+  for (let i = 0; i < 12; i++) {
+    const n = new DhtNode({ datagrams: net, clock, rng }, { address: `fd00::${i + 1}`, port: 6881, bootstrap: i === 0 ? [] : [{ host: 'fd00::1', port: 6881 }] });
+    nodes.push(n);
+    await settle(clock, n.start());
+  }
+  const ih = rng.bytes(20);
+  const ack = await settle(clock, nodes[4].announce(ih, 5555));
+  assert.ok(ack.acknowledged >= 6);
+  const found = await settle(clock, nodes[9].lookupPeers(ih));
+  assert.deepEqual(found.peers, [{ address: 'fd00::5', port: 5555 }]);
+  const { socket, inbox } = await raw(net, 'fd00::99');
+  socket.send(encodeKrpc({ y: 'q', t: utf8Encode('f6'), q: 'find_node', id: ID, target: ih, want: ['n4', 'n6'] }), 6881, 'fd00::1');
+  socket.send(encodeKrpc({ y: 'q', t: utf8Encode('f0'), q: 'find_node', id: ID, target: ih }), 6881, 'fd00::1');
+  await pump(clock, () => inbox.length === 2);
+  const both = inbox.find((x) => new TextDecoder().decode(x.msg.t) === 'f6')!.msg;
+  assert.ok(both.y === 'r' && both.nodes!.length === 0 && both.nodes6!.length === 8, 'want n4+n6: both keys, IPv6 nodes only known');
+  const plain = inbox.find((x) => new TextDecoder().decode(x.msg.t) === 'f0')!.msg;
+  assert.ok(plain.y === 'r' && plain.nodes === undefined && plain.nodes6!.length === 8, 'no want: the querier\'s family');
+  await Promise.all(nodes.map((n) => n.close()));
+});
+
+test('lookups on a node that is not started or is closed are refused with a code', async () => {
+  const clock = new VirtualClock();
+  const rng = new SeededRng(9);
+  const net = new SimNetwork(clock, rng);
+  const node = new DhtNode({ datagrams: net, clock, rng }, { address: '127.0.0.1', port: 6881, bootstrap: [] });
+  await assert.rejects(node.findNode(rng.bytes(20)), { code: 'BT_ERR_DHT_NOT_STARTED' });
+  await settle(clock, node.start());
+  const r = await settle(clock, node.findNode(rng.bytes(20)));
+  assert.equal(r.queries, 0, 'an empty table: nothing to ask');
+  await node.close();
+  await node.close();
+  await assert.rejects(node.lookupPeers(rng.bytes(20)), { code: 'BT_ERR_DHT_CLOSED' });
+  await assert.rejects(node.ping({ address: '127.0.0.2', port: 1 }), { code: 'BT_ERR_DHT_CLOSED' });
+  await assert.rejects(node.getPeers(rng.bytes(20)).next(), { code: 'BT_ERR_DHT_CLOSED' });
+});
+
+test('lookups route around 5% datagram loss', async () => {
+  const clock = new VirtualClock();
+  const rng = new SeededRng(55);
+  const net = new SimNetwork(clock, rng, { minLatencyMs: 5, maxLatencyMs: 40, loss: 0.05 });
+  const nodes: DhtNode[] = [];
+  for (let i = 0; i < 60; i++) {
+    const n = new DhtNode({ datagrams: net, clock, rng }, { address: `127.0.2.${i + 1}`, port: 6881, bootstrap: i === 0 ? [] : [{ host: '127.0.2.1', port: 6881 }] });
+    nodes.push(n);
+    await settle(clock, n.start());
+  }
+  let found = 0;
+  for (let i = 0; i < 20; i++) {
+    const ih = rng.bytes(20);
+    await settle(clock, nodes[rng.int(60)].announce(ih, 2000 + i));
+    const r = await settle(clock, nodes[rng.int(60)].lookupPeers(ih));
+    if (r.peers.some((p) => p.port === 2000 + i)) found++;
+  }
+  assert.ok(net.stats.dropped > 0, 'datagrams were lost');
+  assert.ok(found >= 19, `${found} of 20 found`);
+  await Promise.all(nodes.map((n) => n.close()));
+});
+
+test('bootstrap is retried with backoff while nobody has answered', async () => {
+  const clock = new VirtualClock();
+  const rng = new SeededRng(77);
+  const net = new SimNetwork(clock, rng);
+  const late = new DhtNode({ datagrams: net, clock, rng }, { address: '127.0.3.2', port: 6881, bootstrap: [{ host: '127.0.3.1', port: 6881 }] });
+  await settle(clock, late.start());
+  assert.equal(late.nodes().length, 0, 'the router is not up yet');
+  const router = new DhtNode({ datagrams: net, clock, rng }, { address: '127.0.3.1', port: 6881, bootstrap: [] });
+  await settle(clock, router.start());
+  await pump(clock, () => late.nodes().length > 0, 60_000);
+  assert.deepEqual(late.nodes()[0].address, '127.0.3.1');
+  await Promise.all([late.close(), router.close()]);
+});

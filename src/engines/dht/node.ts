@@ -14,7 +14,7 @@ import { bep42NodeId } from '../../codecs/krpc/bep42.js';
 import { ipFamily } from '../../codecs/krpc/compact.js';
 import { decodeKrpc } from '../../codecs/krpc/decode.js';
 import { encodeKrpc } from '../../codecs/krpc/encode.js';
-import { KrpcDecodeError, KrpcErrorNumber } from '../../codecs/krpc/errors.js';
+import { KrpcDecodeError } from '../../codecs/krpc/errors.js';
 import type { KrpcMessage, KrpcQuery, NodeInfo, PeerAddress } from '../../codecs/krpc/types.js';
 import type { Cancel } from '../../ports/clock.js';
 import type { DatagramAddress, DatagramSocket } from '../../ports/datagram.js';
@@ -25,11 +25,8 @@ import { fromHex, toHex } from '../../util/bytes.js';
 import { throwIfAborted, TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import { TypedEmitter } from './events.js';
-import { handleAnnouncePeer } from './handlers/announce-peer.js';
 import type { HandlerContext, Reply } from './handlers/context.js';
-import { handleFindNode } from './handlers/find-node.js';
-import { handleGetPeers } from './handlers/get-peers.js';
-import { handlePing } from './handlers/ping.js';
+import { dispatchQuery } from './handlers/index.js';
 import { Lookup, type LookupKind, type LookupResult } from './lookup.js';
 import { MemoryPeerStore } from './memory-peer-store.js';
 import { RateLimiter } from './rate-limit.js';
@@ -53,6 +50,9 @@ const DEFAULTS = {
 /** Questionable nodes pinged per maintenance round, and per full bucket seen on a query. */
 const PINGS_PER_ROUND = 8;
 const PINGS_PER_CACHED_ADD = 2;
+/** Backoff of bootstrap retries while the routing table is empty. */
+const BOOTSTRAP_RETRY_MIN_MS = 2_000;
+const BOOTSTRAP_RETRY_MAX_MS = 5 * 60_000;
 /** Buckets refreshed per maintenance round. */
 const REFRESHES_PER_ROUND = 2;
 
@@ -75,6 +75,8 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
   private readonly pinging = new Set<string>();
   private family: 'IPv4' | 'IPv6' = 'IPv4';
   private cancelMaintenance: Cancel = () => {};
+  private cancelRetry: Cancel = () => {};
+  private bootstrapRetryMs = BOOTSTRAP_RETRY_MIN_MS;
   private state: 'new' | 'starting' | 'running' | 'closed' = 'new';
   private startPromise: Promise<void> | undefined;
   private received = 0;
@@ -153,7 +155,41 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
         }
       }
     }
-    return this.runLookup('find_node', this.ownId, signal, {}, routers);
+    const result = await this.runLookup('find_node', this.ownId, signal, {}, routers);
+    if (this.table.size === 0) this.retryBootstrap();
+    else {
+      this.bootstrapRetryMs = BOOTSTRAP_RETRY_MIN_MS;
+      this.refreshSparseBuckets();
+    }
+    return result;
+  }
+
+  /** Nobody answered: try again later, backing off from 2 s to 5 minutes. */
+  private retryBootstrap(): void {
+    if (this.state !== 'running') return;
+    const delay = this.bootstrapRetryMs;
+    this.bootstrapRetryMs = Math.min(BOOTSTRAP_RETRY_MAX_MS, delay * 2);
+    this.cancelRetry();
+    this.cancelRetry = this.deps.clock.setTimeout(() => {
+      if (this.state === 'running' && this.table.size === 0) this.bootstrap().catch((err) => this.emit('warning', err as Error));
+    }, delay);
+  }
+
+  /**
+   * After bootstrapping, fills the buckets that are not full with one find_node lookup of a random
+   * id in each (as libtorrent does), one lookup at a time in the background: the lookup of our
+   * own id only meets nodes near us, and far buckets are what lets lookups cross the id space.
+   */
+  private refreshSparseBuckets(): void {
+    const sizes = this.table.bucketSizes();
+    const indexes = sizes.map((n, i) => (n < this.opts.k && i < sizes.length - 1 ? i : -1)).filter((i) => i >= 0);
+    const next = () => {
+      const index = indexes.shift();
+      if (index === undefined || this.state !== 'running') return;
+      this.table.markRefreshed(index, this.deps.clock.now());
+      this.startLookup('find_node', idWithPrefix(this.ownId, index, this.deps.rng.bytes(20)), { onDone: next });
+    };
+    next();
   }
 
   private loadState(saved: DhtState): void {
@@ -210,6 +246,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
   ping(to: PeerAddress, options: { signal?: AbortSignal } = {}): Promise<NodeInfo> {
     return new Promise((resolve, reject) => {
       throwIfAborted(options.signal);
+      this.assertUsable();
       const onAbort = () => reject(new TorrentkitError('BT_ERR_ABORTED', 'ping aborted'));
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.query(to, { q: 'ping' }, {
@@ -233,6 +270,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
    */
   async *getPeers(infoHash: Uint8Array, options: { signal?: AbortSignal } = {}): AsyncGenerator<PeerAddress, LookupResult> {
     throwIfAborted(options.signal);
+    this.assertUsable();
     const queue: PeerAddress[] = [];
     let result: LookupResult | undefined;
     let wake: (() => void) | undefined;
@@ -309,8 +347,11 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
   private runLookup(kind: LookupKind, target: Uint8Array, signal?: AbortSignal, callbacks: LookupCallbacks = {}, routers: PeerAddress[] = []): Promise<LookupResult> {
     return new Promise((resolve, reject) => {
       throwIfAborted(signal);
-      const onAbort = () => lookup.abort();
-      const lookup = this.startLookup(
+      this.assertUsable();
+      const ref: { lookup?: Lookup } = {};
+      const onAbort = () => ref.lookup?.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      ref.lookup = this.startLookup(
         kind,
         target,
         {
@@ -324,8 +365,12 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
         },
         routers,
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  private assertUsable(): void {
+    if (this.state === 'closed') throw new TorrentkitError('BT_ERR_DHT_CLOSED', 'the DHT node is closed');
+    if (this.state === 'new') throw new TorrentkitError('BT_ERR_DHT_NOT_STARTED', 'start the DHT node first');
   }
 
   /**
@@ -338,6 +383,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
         clock: this.deps.clock,
         ownId: this.ownId,
         family: this.family,
+        ...(this.socket ? { self: this.socket.address() } : {}),
         query: (to, q, handlers) => this.query(to, q, handlers),
         onReply: (node) => this.noteReply(node),
         onFailure: (node) => this.table.failed(node.id, this.deps.clock.now()),
@@ -432,29 +478,19 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     if (!q.readOnly && from.port > 0) {
       const before = this.table.size;
       const added = this.table.add({ id: q.id, address: from.address, port: from.port }, this.deps.clock.now(), 'queried');
-      if (this.table.size > before) this.emit('node', { id: q.id, address: from.address, port: from.port });
+      if (this.table.size > before) {
+        this.emit('node', { id: q.id, address: from.address, port: from.port });
+        // Verify a newcomer before we hand it out to others (its source address may be spoofed).
+        this.pingQuestionable([{ id: q.id, address: from.address, port: from.port }]);
+      }
       if (added.kind === 'cached') this.pingQuestionable(added.ping.slice(0, PINGS_PER_CACHED_ADD));
     }
-    const ctx = this.handlerContext();
-    let reply: Reply | Promise<Reply>;
-    switch (q.q) {
-      case 'ping':
-        reply = handlePing(ctx, q);
-        break;
-      case 'find_node':
-        reply = handleFindNode(ctx, q, from);
-        break;
-      case 'get_peers':
-        reply = handleGetPeers(ctx, q, from);
-        break;
-      case 'announce_peer':
-        reply = handleAnnouncePeer(ctx, q, from);
-        if (!(reply instanceof Promise) && reply.y === 'r') {
-          this.emit('announced', q.infoHash, { address: from.address, port: q.impliedPort ? from.port : q.port });
-        }
-        break;
-      default:
-        reply = { y: 'e', number: KrpcErrorNumber.MethodUnknown, message: 'Method Unknown' };
+    const reply = dispatchQuery(this.handlerContext(), q, from);
+    if (q.q === 'announce_peer') {
+      const announced = { address: from.address, port: q.impliedPort ? from.port : q.port };
+      const emit = (r: Reply) => r.y === 'r' && this.emit('announced', q.infoHash, announced);
+      if (reply instanceof Promise) void reply.then(emit, () => {});
+      else emit(reply);
     }
     const send = (r: Reply) => this.send({ ...r, t: q.t, ip: { address: from.address, port: from.port } } as KrpcMessage, from);
     if (reply instanceof Promise) reply.then(send, (err) => this.emit('warning', err as Error));
@@ -471,7 +507,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
       rng: this.deps.rng,
       tokens: this.tokens,
       peerStore: this.peerStore,
-      closest: (target, n, family) => this.table.closest(target, n, family),
+      closest: (target, n, family) => this.table.closest(target, n, family, true),
     };
   }
 
@@ -490,6 +526,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     const wasStarted = this.socket !== undefined;
     this.state = 'closed';
     this.cancelMaintenance();
+    this.cancelRetry();
     for (const l of [...this.lookups]) l.abort();
     this.rpc.close();
     if (wasStarted && this.deps.storage) {

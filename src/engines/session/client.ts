@@ -19,6 +19,7 @@ import { TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
 import { Wire } from '../wire/index.js';
+import type { Discovery } from './discovery.js';
 import { Torrent } from './torrent.js';
 import type { AddOptions } from './types.js';
 
@@ -30,6 +31,8 @@ export interface SessionDeps {
   storageFactory: StorageFactory;
   resumeStore?: ResumeStore;
   logger?: Logger;
+  /** Peer discovery (trackers, DHT) for a torrent; called when a torrent is added. */
+  discovery?: (torrent: Torrent, context: { peerId: PeerId; port: number }) => Discovery;
 }
 
 export interface SessionOptions {
@@ -64,6 +67,7 @@ export class Session extends Emitter<SessionEvents> {
   private readonly buckets: { download: TokenBucket; upload: TokenBucket };
   private readonly logger: Logger;
   private listener: StreamListener | undefined;
+  private readonly discoveries = new Map<Torrent, Discovery>();
   private listening: Promise<void> | undefined;
   private closed = false;
 
@@ -146,16 +150,17 @@ export class Session extends Emitter<SessionEvents> {
     this.torrents.set(id, torrent);
     torrent.once('removed', () => {
       this.torrents.delete(id);
+      void this.discoveries.get(torrent)?.stop();
+      this.discoveries.delete(torrent);
       this.emit('torrentRemoved', torrent);
     });
     this.emit('torrentAdded', torrent);
-    this.onTorrentAdded(torrent);
+    if (this.deps.discovery) {
+      this.discoveries.set(torrent, this.deps.discovery(torrent, { peerId: this.peerId, port: this.listener?.port ?? this.options.port ?? 0 }));
+    }
     void torrent.start();
     return torrent;
   }
-
-  /** Hook for platform clients (trackers, DHT). */
-  protected onTorrentAdded(_torrent: Torrent): void {}
 
   async remove(infoHash: string | InfoHash, options: { deleteData?: boolean } = {}): Promise<void> {
     const t = this.get(infoHash);
@@ -172,6 +177,8 @@ export class Session extends Emitter<SessionEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await Promise.all([...this.discoveries.values()].map((d) => d.stop()));
+    this.discoveries.clear();
     await Promise.all([...this.torrents.values()].map((t) => t.close()));
     this.torrents.clear();
     await this.listener?.close();

@@ -8,7 +8,7 @@
  * resume(), select(), remove(); `done` when every wanted piece is verified on storage; `error`
  * (fatal: the torrent stops) on a storage failure such as a full disk.
  */
-import type { Metainfo } from '../../codecs/metainfo/index.js';
+import { layoutOf, type Metainfo } from '../../codecs/metainfo/index.js';
 import { piecePrioritiesFromFiles } from '../../policies/picker/index.js';
 import type { ConnectionLimits } from '../../policies/connections.js';
 import type { PeerSource } from '../../policies/peer-list.js';
@@ -156,6 +156,11 @@ export class Torrent extends Emitter<TorrentEvents> {
     for (const p of options.peers ?? []) this.addPeerString(p, 'manual');
   }
 
+  /** Trackers given when the torrent was added, beyond its own. */
+  get extraTrackers(): readonly string[] {
+    return this.options.trackers ?? [];
+  }
+
   get state(): TorrentState {
     return this.stateValue;
   }
@@ -206,13 +211,14 @@ export class Torrent extends Emitter<TorrentEvents> {
       return;
     }
     if (this.stateValue === 'removed' || this.stateValue === 'error') return;
-    this.emit('ready');
     if (this.options.paused) {
       this.stateValue = 'paused';
       this.transfer.active = false;
+      this.emit('ready');
       return;
     }
     this.run();
+    this.emit('ready');
     this.checkDone();
   }
 
@@ -270,9 +276,9 @@ export class Torrent extends Emitter<TorrentEvents> {
 
   private applySelection(): void {
     const prios = piecePrioritiesFromFiles(
-      this.files.map((f) => f.length),
+      layoutOf(this.meta),
       this.selection.map((s) => (s ? 4 : 0)),
-      this.meta.pieceLength,
+      (i) => this.files[i].pad === true,
     );
     this.transfer.setPriorities(prios);
   }

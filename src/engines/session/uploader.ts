@@ -104,7 +104,11 @@ export class Uploader {
       this.deps.reader.readBlock(block.index, block.begin, block.length).then(
         (data) => {
           q.reading--;
-          if (peer.wire.piece(block.index, block.begin, data)) {
+          // piece() answers false both for "no such request pending" and "over the high-water
+          // mark"; the payload counter tells whether the block went out.
+          const before = peer.wire.stats.payloadSent;
+          peer.wire.piece(block.index, block.begin, data);
+          if (peer.wire.stats.payloadSent > before) {
             peer.up.add(data.length, this.deps.clock.now());
             this.hooks.onPayload(peer, data.length);
           }

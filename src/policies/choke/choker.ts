@@ -28,7 +28,7 @@ export interface ChokePeer<P> {
   readonly choked: boolean;
   /** The peer has sent us nothing for a long time although we have requests out. */
   readonly snubbed?: boolean;
-  /** Bytes per second the peer sends us. */
+  /** Bytes per second the peer sends us (mainline averages over 20 s, about two rechokes). */
   readonly downloadRate: number;
   /** Bytes per second we send the peer. */
   readonly uploadRate: number;

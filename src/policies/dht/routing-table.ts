@@ -211,16 +211,27 @@ export class RoutingTable {
     return true;
   }
 
-  /** Up to `n` non-bad nodes closest to `target` by XOR, closest first; optionally of one family. */
-  closest(target: Uint8Array, n: number = this.k, family?: 'IPv4' | 'IPv6'): RoutingNode[] {
-    const out: RoutingNode[] = [];
+  /**
+   * Up to `n` non-bad nodes closest to `target` by XOR, closest first; optionally of one family,
+   * and optionally only nodes that have answered us (what we hand out to others: a node we only
+   * heard a query from may be a spoofed address).
+   */
+  closest(target: Uint8Array, n: number = this.k, family?: 'IPv4' | 'IPv6', verifiedOnly = false): RoutingNode[] {
+    // Sort on the first 32 bits of the distance, computed once per node; ties (rare) fall back
+    // to the full comparison.
+    const t0 = ((target[0] << 24) | (target[1] << 16) | (target[2] << 8) | target[3]) >>> 0;
+    const keyed: { node: RoutingNode; d: number }[] = [];
     for (const node of this.byId.values()) {
       if (node.failures >= BAD_AFTER_FAILURES) continue;
+      if (verifiedOnly && node.lastReply === -Infinity) continue;
       if (family && (node.address.includes(':') ? 'IPv6' : 'IPv4') !== family) continue;
-      out.push(node);
+      const id = node.id;
+      keyed.push({ node, d: ((((id[0] << 24) | (id[1] << 16) | (id[2] << 8) | id[3]) >>> 0) ^ t0) >>> 0 });
     }
-    out.sort((a, b) => compareDistance(a.id, b.id, target));
-    return out.slice(0, n);
+    keyed.sort((a, b) => a.d - b.d || compareDistance(a.node.id, b.node.id, target));
+    const out: RoutingNode[] = [];
+    for (let i = 0; i < keyed.length && i < n; i++) out.push(keyed[i].node);
+    return out;
   }
 
   /** All nodes, bucket by bucket. */
@@ -235,6 +246,11 @@ export class RoutingTable {
       if (now - b.lastChanged >= BUCKET_REFRESH_MS) out.push(i);
     });
     return out;
+  }
+
+  /** Number of nodes in each bucket, farthest bucket first. */
+  bucketSizes(): number[] {
+    return this.buckets.map((b) => b.nodes.length);
   }
 
   /** Marks a bucket refreshed (a lookup into its range ran). */

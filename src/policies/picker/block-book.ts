@@ -9,6 +9,8 @@
  *    state counting all its blocks (the picker calls `addFree` when a piece's wanted status flips);
  *  - block key k is in `held.get(peer)` exactly when `peer` is one of that block's holders;
  *  - a partial piece with every block NONE is dropped (its state is the default);
+ *  - a piece that failed its hash check is fetched again from a single peer at a time (no block
+ *    of it is requested from two peers), so that a second failure has a lone contributor;
  *  - `withFree` holds exactly the partial pieces that have a NONE block, so the picker visits
  *    only those when it finishes partial pieces (not every fully requested one).
  * The picker hears through `hooks` when a piece gains or loses its partial state.
@@ -244,7 +246,7 @@ export class BlockBook<P> {
   /** The piece failed its hash check: every block returns to the pool; who sent them? */
   failed(piece: number): PieceFailure<P> {
     const pp = this.partials.get(piece);
-    if (!pp) return { contributors: [], repeat: [] };
+    if (!pp) return { contributors: [], repeat: [], senders: [] };
     const counts = new Map<P, number>();
     for (let b = 0; b < pp.blocks; b++) {
       const from = pp.from[b];
@@ -259,6 +261,26 @@ export class BlockBook<P> {
     const earlier = this.failedFrom.get(piece);
     const repeat = earlier ? [...counts.keys()].filter((p) => earlier.has(p)) : [];
     this.failedFrom.set(piece, new Set([...(earlier ?? []), ...counts.keys()]));
-    return { contributors: [...counts].map(([peer, blocks]) => ({ peer, blocks })), repeat };
+    return { contributors: [...counts].map(([peer, blocks]) => ({ peer, blocks })), repeat, senders: pp.from.slice() };
+  }
+
+  /** The piece failed before: its next copy comes from one peer, so a failure names the culprit. */
+  isSingleSource(piece: number): boolean {
+    return this.failedFrom.has(piece);
+  }
+
+  /**
+   * For a single-source piece, the peer now fetching it (the holder of any requested block);
+   * undefined when nobody is, so anyone may take it over.
+   */
+  sourceOf(piece: number): P | undefined {
+    if (!this.failedFrom.has(piece)) return undefined;
+    const pp = this.partials.get(piece);
+    if (!pp) return undefined;
+    for (let b = 0; b < pp.blocks; b++) {
+      const h = pp.holders[b];
+      if (h && h.length > 0) return h[0];
+    }
+    return undefined;
   }
 }

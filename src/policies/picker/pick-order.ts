@@ -6,7 +6,9 @@
  * that chokes us only its allowed-fast pieces (BEP 6); partial pieces of the peer's speed class;
  * pieces the peer suggested (BEP 6); new pieces, rarest first with random tie breaks (or in index
  * order in sequential mode); partial pieces of other speed classes; and in endgame, blocks already
- * requested from other peers, fewest holders and oldest request first.
+ * requested from other peers, fewest holders and oldest request first. A piece that failed its
+ * hash check is never shared between peers again (neither split nor duplicated), so that the next
+ * failure names its sender.
  */
 import type { Bitfield } from '../../util/bitfield.js';
 import type { Random } from '../random.js';
@@ -89,7 +91,10 @@ function keptFrom<P>(ctx: Pick<P>, piece: number): boolean {
 }
 
 function eligible<P>(ctx: Pick<P>, piece: number): boolean {
-  return piece >= 0 && piece < ctx.src.geo.pieceCount && ctx.src.wants(piece) && peerHas(ctx.peer, piece) && !keptFrom(ctx, piece);
+  if (piece < 0 || piece >= ctx.src.geo.pieceCount || !ctx.src.wants(piece) || !peerHas(ctx.peer, piece) || keptFrom(ctx, piece)) return false;
+  // A piece that failed its hash check is fetched from one peer at a time.
+  const source = ctx.src.book.sourceOf(piece);
+  return source === undefined || source === ctx.peer.id;
 }
 
 /** Takes free blocks of `piece` if the peer may have them; returns whether the pick is full. */
@@ -115,7 +120,7 @@ function pickCritical<P>(ctx: Pick<P>): void {
   if (peer.speed !== 'fast') return;
   for (const i of critical) {
     const pp = src.book.partial(i);
-    if (!pp || !src.wants(i) || !peerHas(peer, i) || !allowed(peer, i)) continue;
+    if (!pp || !src.wants(i) || !peerHas(peer, i) || !allowed(peer, i) || src.book.isSingleSource(i)) continue;
     const overdue = ctx.now >= src.deadlineOf(i)!;
     for (let b = 0; b < pp.blocks; b++) {
       if (pp.state[b] !== REQUESTED || pp.isHeldBy(b, peer.id) || pp.holderCount(b) >= src.criticalMaxHolders) continue;
@@ -192,6 +197,7 @@ function pickBusy<P>(ctx: Pick<P>): void {
   for (const pp of src.book.partialPieces()) {
     const i = pp.piece;
     if (pp.counts[REQUESTED] === 0 || !src.wants(i) || !peerHas(peer, i) || !allowed(peer, i) || keptFrom(ctx, i)) continue;
+    if (src.book.isSingleSource(i)) continue;
     for (let b = 0; b < pp.blocks; b++) {
       if (pp.state[b] !== REQUESTED || pp.isHeldBy(b, peer.id)) continue;
       const holders = pp.holderCount(b);

@@ -4,6 +4,7 @@ import { SeededRng } from '../../adapters/testing/seeded-rng.js';
 import { Bitfield } from '../../util/bitfield.js';
 import { isTorrentkitError } from '../../util/errors.js';
 import { PiecePicker } from './piece-picker.js';
+import { TorrentLayout } from '../../codecs/metainfo/layout.js';
 import { piecePrioritiesFromFiles } from './priorities.js';
 import type { BlockRequest, PickPeer } from './types.js';
 
@@ -43,7 +44,7 @@ function checkInvariants(p: PiecePicker<string>, peers: string[]) {
   let free = 0;
   for (let i = 0; i < p.pieceCount; i++) {
     if (!p.wants(i)) continue;
-    for (let b = 0; b < p.blocksIn(i); b++) if (p.blockState(i, b) === 'none') free++;
+    for (let b = 0; b < p.geo.blocksIn(i); b++) if (p.blockState(i, b) === 'none') free++;
   }
   assert.equal(p.freeBlocks, free, 'free block count');
   for (const peer of peers) {
@@ -53,7 +54,7 @@ function checkInvariants(p: PiecePicker<string>, peers: string[]) {
     }
   }
   for (let i = 0; i < p.pieceCount; i++) {
-    for (let b = 0; b < p.blocksIn(i); b++) {
+    for (let b = 0; b < p.geo.blocksIn(i); b++) {
       const hs = p.holders(i, b);
       assert.equal(hs.length > 0, p.blockState(i, b) === 'requested', `holders of ${i}/${b}`);
       for (const h of hs) assert.ok(p.requestsOf(h).some((r) => r.piece === i && r.block === b));
@@ -225,7 +226,13 @@ test('a failed piece goes back to the pool and names its senders; repeat senders
     { peer: 'b', blocks: 2 },
   ]);
   assert.deepEqual(f1.repeat, []);
+  assert.deepEqual(f1.senders, ['a', 'a', 'b', 'b']);
   assert.equal(p.freeBlocks, 4);
+  // the retry comes from one peer: b starts it, a may neither join nor duplicate it
+  assert.equal(p.pickBlocks(seed('b'), 2, 0).length, 2);
+  assert.deepEqual(p.pickBlocks(seed('a'), 4, 0), [], 'a does not join b\'s retry, even in endgame');
+  assert.equal(p.pickBlocks(seed('b'), 4, 0).length, 2);
+  p.releasePeer('b');
   for (let b = 0; b < 4; b++) p.blockReceived('b', 0, b);
   assert.deepEqual(p.pieceFailed(0).repeat, ['b']);
   for (let b = 0; b < 4; b++) p.blockReceived('c', 0, b);
@@ -255,10 +262,10 @@ test('verifying or skipping a piece returns the requests to cancel', () => {
 
 test('deadlines: critical pieces first, kept from slow peers until overdue, duplicated to fast peers', () => {
   const p = picker({ avail: '1111199999' });
-  p.setDeadline(8, 5000);
-  p.setDeadline(7, 3000);
+  p.deadlines.set(8, 5000);
+  p.deadlines.set(7, 3000);
   assert.deepEqual(pieces(p.pickBlocks(seed('m'), 5, 0)), [7, 8]);
-  assert.deepEqual(p.criticalPieces(), [7, 8]);
+  assert.deepEqual(p.deadlines.pieces(), [7, 8]);
   const slow = p.pickBlocks(seed('s', { speed: 'slow' }), 3, 0);
   assert.ok(!pieces(slow).includes(8), 'slow peer stays off the critical piece');
   assert.deepEqual(p.pickBlocks(seed('f', { speed: 'fast' }), 1, 500).length, 1, 'a free block of 8 first');
@@ -277,7 +284,7 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
   );
   assert.deepEqual(
     p
-      .stalledCritical(2000, 2000)
+      .deadlines.stalled(2000, 2000)
       .filter((r) => r.peer === 'm')
       .map((r) => [r.piece, r.block]),
     [
@@ -289,9 +296,9 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
     ],
     'm has held these for 2 s',
   );
-  assert.equal(p.stalledCritical(1999, 2000).length, 0);
+  assert.equal(p.deadlines.stalled(1999, 2000).length, 0);
   assert.deepEqual(
-    p.clearDeadline(7).map((r) => [r.peer, r.block]),
+    p.deadlines.clear(7).map((r) => [r.peer, r.block]),
     [
       ['f', 0],
       ['f', 1],
@@ -300,8 +307,8 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
   checkInvariants(p, ['m', 's', 'f']);
   // long overdue, or a slow peer as the only source: a slow peer may take a critical piece
   const q = picker({ avail: '221' });
-  q.setDeadline(1, 100);
-  q.setDeadline(2, 100);
+  q.deadlines.set(1, 100);
+  q.deadlines.set(2, 100);
   assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 8, 0)), [2, 0], 'sole source of 2');
   assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 4, 5099)), []);
   assert.deepEqual(pieces(q.pickBlocks(seed('s', { speed: 'slow' }), 4, 5100)), [1]);
@@ -310,7 +317,7 @@ test('deadlines: critical pieces first, kept from slow peers until overdue, dupl
 test('the last piece and its last block are short', () => {
   const p = new PiecePicker<string>({ rng: new SeededRng(1) }, { pieceLength: 4 * B, totalLength: 5 * B + 100 });
   assert.equal(p.pieceCount, 2);
-  assert.equal(p.blocksIn(1), 2);
+  assert.equal(p.geo.blocksIn(1), 2);
   p.setPiecePriority(0, 0);
   assert.deepEqual(
     p.pickBlocks(seed('a'), 4, 0).map((r) => [r.piece, r.begin, r.length]),
@@ -322,9 +329,14 @@ test('the last piece and its last block are short', () => {
 });
 
 test('file priorities map to the highest priority of the files a piece touches', () => {
-  // files of 10, 0, 15 and 5 bytes over pieces of 8: piece 1 holds bytes 8..15 of file 0 and 3
-  assert.deepEqual([...piecePrioritiesFromFiles([10, 0, 15, 5], [1, 7, 0, 3], 8)], [1, 1, 0, 3]);
-  assert.throws(() => piecePrioritiesFromFiles([1], [9], 8), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  // files of 10, 0, 15 and 5 bytes over pieces of 8: piece 1 holds bytes 8..15 (files 0 and 2)
+  const layout = new TorrentLayout([10, 0, 15, 5].map((length) => ({ length })), 8);
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [1, 7, 0, 3])], [1, 1, 0, 3]);
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [0, 0, 2, 5])], [0, 2, 2, 5]);
+  // a pad file (BEP 47) raises no piece
+  assert.deepEqual([...piecePrioritiesFromFiles(layout, [0, 0, 0, 5], (f) => f === 3)], [0, 0, 0, 0]);
+  assert.throws(() => piecePrioritiesFromFiles(layout, [9, 1, 1, 1]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  assert.throws(() => piecePrioritiesFromFiles(layout, [1]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
 });
 
 test('random operations keep the bookkeeping consistent', () => {
@@ -361,8 +373,8 @@ test('random operations keep the bookkeeping consistent', () => {
           p.setPiecePriority(rng.int(p.pieceCount), rng.int(8));
         } else {
           const i = rng.int(p.pieceCount);
-          if (rng.random() < 0.5) p.setDeadline(i, step + 10);
-          else p.clearDeadline(i);
+          if (rng.random() < 0.5) p.deadlines.set(i, step + 10);
+          else p.deadlines.clear(i);
         }
         checkInvariants(p, peers);
       }
@@ -383,4 +395,61 @@ test('a have message moves a piece down the rarity order at once', () => {
   assert.deepEqual(pieces(p.pickBlocks(seed('a'), 8, 0)).sort(), [2, 3]);
   p.removeAvailability(bits('1000'));
   assert.deepEqual(pieces(p.pickBlocks(seed('a'), 4, 0)), [0]);
+});
+
+test('blocks move from writing to finished; a piece is complete once every block has arrived', () => {
+  const p = picker({ avail: '1' });
+  const rs = p.pickBlocks(seed('a'), 4, 0);
+  for (const r of rs.slice(0, 3)) assert.equal(p.blockReceived('a', r.piece, r.block).pieceComplete, false);
+  assert.equal(p.blockState(0, 0), 'writing');
+  assert.equal(p.blockWritten(0, 0), false);
+  assert.equal(p.blockState(0, 0), 'finished');
+  assert.equal(p.blockWritten(0, 3), false, 'not received yet');
+  assert.equal(p.blockReceived('a', 0, 3).pieceComplete, true);
+  for (const b of [1, 2]) p.blockWritten(0, b);
+  assert.equal(p.blockWritten(0, 3), true, 'all written');
+  p.pieceVerified(0);
+  assert.equal(p.blockState(0, 2), 'finished');
+  assert.equal(p.blockReceived('b', 0, 2).duplicate, true, 'a block of a verified piece');
+});
+
+test('file priorities apply to every piece at once; clearing all deadlines cancels every duplicate', () => {
+  const p = picker({ avail: '1222' });
+  assert.equal(p.pickBlocks(seed('a'), 6, 0).filter((r) => r.piece === 0).length, 4, 'piece 0 is the rarest');
+  const cancel = p.setPriorities(piecePrioritiesFromFiles(new TorrentLayout([{ length: 4 * B }, { length: 12 * B }], 4 * B), [0, 1]));
+  assert.deepEqual(
+    cancel.map((r) => [r.peer, r.piece]),
+    [0, 1, 2, 3].map(() => ['a', 0]),
+  );
+  assert.equal(p.wants(0), false);
+  assert.equal(p.requestCount('a'), 2);
+  assert.throws(() => p.setPriorities([1, 2]), (e) => isTorrentkitError(e, 'BT_ERR_PRIORITY'));
+  const q = picker({ avail: '11' });
+  q.deadlines.set(0, 0);
+  q.deadlines.set(1, 0);
+  q.pickBlocks(seed('m'), 8, 0);
+  assert.equal(q.pickBlocks(seed('f', { speed: 'fast' }), 8, 1000).length, 8, 'overdue: every block duplicated');
+  assert.equal(q.deadlines.clearAll().length, 8);
+  assert.deepEqual(q.deadlines.pieces(), []);
+  assert.equal(q.requestCount('f'), 0);
+  assert.equal(q.requestCount('m'), 8);
+});
+
+test('interest and wanted counts agree with a piece-by-piece count', () => {
+  const rng = new SeededRng(11);
+  const p = new PiecePicker<string>({ rng }, { pieceLength: B, totalLength: 203 * B });
+  for (let i = 0; i < 203; i++) {
+    if (rng.random() < 0.5) p.pieceVerified(i);
+    else if (rng.random() < 0.3) p.setPiecePriority(i, 0);
+  }
+  for (let k = 0; k < 50; k++) {
+    const has = new Bitfield(203);
+    const density = rng.random() * 0.2;
+    for (let i = 0; i < 203; i++) if (rng.random() < density) has.set(i);
+    let expected = 0;
+    for (const i of has.ones()) if (p.wants(i)) expected++;
+    assert.equal(p.wantedCount(has), expected);
+    assert.equal(p.interestedIn(has), expected > 0);
+  }
+  assert.equal(p.wantedCount('all'), p.missing);
 });

@@ -6,32 +6,32 @@
  *  - availability: per piece the number of connected peers that have it (`avail`), plus the number
  *    of seeds (have-all peers, BEP 6) kept apart so a have-all costs O(1);
  *  - our have set (verified pieces) and per-piece priority 0..7 (0 = do not download);
- *  - the rarity buckets of the wanted pieces (priority > 0, not had);
+ *  - the rarity buckets of the wanted pieces (priority > 0, not had) that nobody has started;
  *  - block state of the partial pieces (none / requested / writing / finished), which peers hold a
  *    request for each block, and who delivered each block;
  *  - the blocks each peer holds (so a peer that leaves or chokes returns its blocks to the pool);
- *  - deadlines of time-critical pieces (streaming), sequential mode;
+ *  - deadlines of time-critical pieces (streaming; deadlines.ts), sequential mode;
  *  - the peers that sent blocks of pieces that failed their hash check.
  * Invariants:
  *  - a piece is in the rarity buckets exactly when it is wanted and has no partial state (partial
  *    pieces are found through the block book), under key rarityKey(prio, avail);
  *  - `missingCount` is the number of wanted pieces;
- *  - `free` is the number of NONE blocks summed over wanted pieces (a wanted piece with no partial
- *    state counts all its blocks), so endgame is detectable in O(1);
- *  - block key `piece * blocksPerPiece + block` is in `held.get(peer)` exactly when `peer` is one
- *    of the block's holders;
+ *  - the block book's free count is the number of NONE blocks over wanted pieces, so endgame is
+ *    detectable in O(1) (see block-book.ts for the block-level invariants);
  *  - a partial piece exists only for a piece we do not have.
  * Block-level state lives in the block book (block-book.ts); the pick order in pick-order.ts.
  * Per-call costs: have / priority / deadline changes are O(1) (plus O(distinct keys) when a rarity
- * bucket appears or empties); picking for one peer visits partial pieces and then the buckets in
- * rarity order, skipping pieces the peer lacks, and takes whole pieces, so its cost follows the
- * number of blocks requested, not the number of pieces (a peer with few pieces is scanned through
- * its own bitfield instead).
+ * bucket appears or empties; deadlines re-sort the small critical list); picking for one peer
+ * visits critical pieces, partial pieces with free blocks, then the buckets in rarity order,
+ * skipping pieces the peer lacks, and takes whole pieces, so its cost follows the number of blocks
+ * requested, not the number of pieces (a peer with few pieces is scanned through its own bitfield
+ * instead; sequential mode walks forward from the first missing piece).
  */
 import { Bitfield } from '../../util/bitfield.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { Random } from '../random.js';
 import { BlockBook, type BlockStateName } from './block-book.js';
+import { Deadlines } from './deadlines.js';
 import { PieceGeometry } from './geometry.js';
 import { pickBlocks, type PickSource } from './pick-order.js';
 import { keyAvailability, RarityBuckets, rarityKey } from './rarity-buckets.js';
@@ -44,6 +44,22 @@ import {
   PRIORITY_DEFAULT,
   PRIORITY_MAX,
 } from './types.js';
+
+/** Wanted pieces (priority > 0, not in `have`) among `has`, counting up to `stopAt`; byte-wise. */
+function countWanted(has: Bitfield, have: Bitfield, prio: Uint8Array, stopAt: number): number {
+  const theirs = has.bytes;
+  const ours = have.bytes;
+  const n = Math.min(theirs.length, ours.length);
+  let found = 0;
+  for (let k = 0; k < n; k++) {
+    const candidates = theirs[k] & ~ours[k];
+    if (candidates === 0) continue;
+    for (let bit = 0; bit < 8; bit++) {
+      if ((candidates & (0x80 >> bit)) !== 0 && prio[k * 8 + bit] > 0 && ++found >= stopAt) return found;
+    }
+  }
+  return found;
+}
 
 export interface PiecePickerOptions {
   /** Bytes per piece (every piece but the last). */
@@ -78,9 +94,8 @@ export class PiecePicker<P> {
   private readonly prio: Uint8Array;
   private readonly buckets: RarityBuckets;
   private readonly book: BlockBook<P>;
-  private readonly deadlines = new Map<number, number>();
-  /** Critical pieces sorted by deadline. */
-  private critical: number[] = [];
+  /** Deadlines of time-critical pieces (streaming). */
+  readonly deadlines: Deadlines<P>;
   private sequential = false;
   private seqCursor = 0;
   private missingCount = 0;
@@ -102,6 +117,7 @@ export class PiecePicker<P> {
         if (this.wants(i)) this.buckets.set(i, rarityKey(this.prio[i], this.avail[i]));
       },
     });
+    this.deadlines = new Deadlines<P>(this.geo, this.book, (i) => this.haveSet.get(i));
     for (let i = 0; i < n; i++) {
       this.buckets.set(i, rarityKey(PRIORITY_DEFAULT, 0));
       this.book.addFree(this.geo.blocksIn(i));
@@ -119,15 +135,11 @@ export class PiecePicker<P> {
       wants: (i) => this.wants(i),
       done: () => this.missingCount === 0,
       availability: (i) => this.availability(i),
-      deadlineOf: (i) => this.deadlines.get(i),
-      criticalPieces: () => this.critical,
+      deadlineOf: (i) => this.deadlines.of(i),
+      criticalPieces: () => this.deadlines.pieces(),
       sequentialStart: () => (this.sequential ? this.advanceCursor() : undefined),
       inEndgame: () => this.inEndgame(),
     };
-  }
-
-  blocksIn(piece: number): number {
-    return this.geo.blocksIn(piece);
   }
 
   // ---- queries ----
@@ -162,22 +174,20 @@ export class PiecePicker<P> {
   }
 
   /**
-   * Whether a peer with these pieces has something we want (decides BEP 3 "interested"). O(pieces)
-   * at worst: call it on a bitfield; afterwards keep a per-peer `wantedCount` up to date with
-   * `wants(i)` on each have and on each piece we verify, rather than rescanning.
+   * Whether a peer with these pieces has something we want (decides BEP 3 "interested"). Scans
+   * the bitfields a byte at a time (pieces we have are masked out 8 at once) and stops at the
+   * first wanted piece: about pieces / 8 steps at worst, cheap enough to recheck every peer when
+   * a piece completes.
    */
   interestedIn(has: Bitfield | 'all'): boolean {
     if (has === 'all') return this.missingCount > 0;
-    for (const i of has.ones()) if (this.wants(i)) return true;
-    return false;
+    return countWanted(has, this.haveSet, this.prio, 1) > 0;
   }
 
-  /** Number of wanted pieces among `has` (O(pieces); see interestedIn). */
+  /** Number of wanted pieces among `has` (same scan as interestedIn, without stopping early). */
   wantedCount(has: Bitfield | 'all'): number {
     if (has === 'all') return this.missingCount;
-    let n = 0;
-    for (const i of has.ones()) if (this.wants(i)) n++;
-    return n;
+    return countWanted(has, this.haveSet, this.prio, Infinity);
   }
 
   /** Blocks of wanted pieces that nobody has requested or sent yet. */
@@ -241,16 +251,24 @@ export class PiecePicker<P> {
     this.rekey(piece);
   }
 
-  /** A peer's bitfield or have-all arrived. */
+  /** A peer's bitfield or have-all arrived (BEP 6 have-none adds nothing). */
   addAvailability(has: Bitfield | 'all'): void {
     if (has === 'all') {
       this.seeds++;
       this.unavailableFree = -1;
       return;
     }
-    for (const i of has.ones()) {
-      this.avail[i]++;
-      this.rekey(i);
+    this.unavailableFree = -1;
+    const bytes = has.bytes;
+    for (let k = 0; k < bytes.length; k++) {
+      const v = bytes[k];
+      if (v === 0) continue;
+      for (let bit = 0; bit < 8; bit++) {
+        if ((v & (0x80 >> bit)) === 0) continue;
+        const i = k * 8 + bit;
+        this.avail[i]++;
+        if (this.buckets.has(i)) this.buckets.set(i, rarityKey(this.prio[i], this.avail[i]));
+      }
     }
   }
 
@@ -262,8 +280,11 @@ export class PiecePicker<P> {
       this.unavailableFree = -1;
       return;
     }
+    // Check first, so that a caller's mistake leaves the counts untouched.
     for (const i of has.ones()) {
       if (this.avail[i] === 0) throw new TorrentkitError('BT_ERR_PICKER_AVAILABILITY', `piece ${i} availability below zero`);
+    }
+    for (const i of has.ones()) {
       this.avail[i]--;
       this.rekey(i);
     }
@@ -276,7 +297,7 @@ export class PiecePicker<P> {
     return released;
   }
 
-  // ---- priorities, modes, deadlines ----
+  // ---- priorities and modes (deadlines: `this.deadlines`) ----
 
   /**
    * Sets a piece's priority (0..7, 0 = skip). Returns the requests to cancel: when a piece stops
@@ -308,50 +329,6 @@ export class PiecePicker<P> {
   setSequential(on: boolean): void {
     this.sequential = on;
     this.seqCursor = 0;
-  }
-
-  /**
-   * Makes `piece` time-critical with a deadline (a time on the caller's clock). Critical pieces are
-   * picked before everything else, earliest deadline first, kept from slow peers (see
-   * `criticalSlowGraceMs`), and
-   * a block outstanding for `criticalDuplicateAfterMs` is requested again from a fast peer.
-   */
-  setDeadline(piece: number, deadline: number): void {
-    this.geo.checkPiece(piece);
-    this.deadlines.set(piece, deadline);
-    this.sortCritical();
-  }
-
-  /**
-   * The piece is no longer critical (the reader moved on). Returns the duplicate requests that
-   * only the deadline justified (all holders but the first of each block): cancel them.
-   */
-  clearDeadline(piece: number): PeerRequest<P>[] {
-    if (!this.deadlines.delete(piece)) return [];
-    this.sortCritical();
-    return this.book.dropDuplicates(piece);
-  }
-
-  /** Drops every deadline (a seek); returns the duplicate requests to cancel. */
-  clearDeadlines(): PeerRequest<P>[] {
-    return [...this.deadlines.keys()].flatMap((i) => this.clearDeadline(i));
-  }
-
-  deadlineOf(piece: number): number | undefined {
-    return this.deadlines.get(piece);
-  }
-
-  /** Critical pieces, earliest deadline first. */
-  criticalPieces(): readonly number[] {
-    return this.critical;
-  }
-
-  /**
-   * Requests on critical pieces outstanding for at least `maxAgeMs`: the scheduler cancels those
-   * held by a peer that fell behind so that a faster peer takes the block.
-   */
-  stalledCritical(now: number, maxAgeMs: number): PeerRequest<P>[] {
-    return this.book.stalled(this.critical, now, maxAgeMs);
   }
 
   // ---- picking and block events ----
@@ -415,7 +392,7 @@ export class PiecePicker<P> {
     this.haveSet.set(piece);
     this.update(piece, was);
     this.book.forget(piece);
-    if (this.deadlines.delete(piece)) this.sortCritical();
+    this.deadlines.forget(piece);
     return cancel;
   }
 
@@ -452,10 +429,6 @@ export class PiecePicker<P> {
   private rekey(piece: number): void {
     this.unavailableFree = -1;
     if (this.buckets.has(piece)) this.buckets.set(piece, rarityKey(this.prio[piece], this.avail[piece]));
-  }
-
-  private sortCritical(): void {
-    this.critical = [...this.deadlines.keys()].sort((a, b) => this.deadlines.get(a)! - this.deadlines.get(b)! || a - b);
   }
 
   private advanceCursor(): number {

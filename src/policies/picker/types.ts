@@ -34,7 +34,10 @@ export interface PeerRequest<P> extends BlockRequest {
 /** What the picker needs to know about the peer it picks for. */
 export interface PickPeer<P> {
   readonly id: P;
-  /** The peer's pieces: a bitfield, or 'all' for a seed (BEP 6 have all). */
+  /**
+   * The peer's pieces: a bitfield, or 'all' for a seed (BEP 6 have all). They must have been
+   * reported with addAvailability / peerHave (the picker skips pieces nobody is known to have).
+   */
   readonly has: Bitfield | 'all';
   /** The peer is choking us: only its allowed-fast pieces may be requested (BEP 6). */
   readonly choked?: boolean;
@@ -65,4 +68,9 @@ export interface PieceFailure<P> {
    * (a lone contributor is the culprit outright). The engine bans them.
    */
   readonly repeat: P[];
+  /**
+   * Sender of each block of the failed copy: once the piece passes, the engine can compare block
+   * hashes with the failed copy's to find the peer whose blocks differed (libtorrent's smart ban).
+   */
+  readonly senders: readonly (P | undefined)[];
 }

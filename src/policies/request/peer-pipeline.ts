@@ -11,7 +11,10 @@
  * our own cap; a snubbed peer gets one request at a time.
  * Timeouts: a request is late once `requestTimeoutMs` have passed since it was sent and since the
  * peer last delivered anything (a peer working through a deep queue is not late; a stalled one is).
- * Snubbing: outstanding requests and no block for `snubTimeoutMs` (libtorrent and mainline: 60 s).
+ * Snubbing: no block for `snubTimeoutMs` (libtorrent and mainline: 60 s) while we wait on the peer.
+ * We wait from the first request sent after the last block until the peer delivers or our
+ * requests are withdrawn for reasons not the peer's (choke, cancels); timed out requests do not end
+ * the wait, so a peer that never answers is snubbed although each request times out sooner.
  */
 import { RateEstimator } from '../rate.js';
 import { BLOCK_SIZE, type BlockRequest } from '../picker/types.js';
@@ -51,6 +54,7 @@ export class PeerPipeline {
   private readonly snubTimeoutMs: number;
   private readonly blockSize: number;
   private lastBlockAt: number;
+  private waitingSince: number | undefined;
   private isSnubbed = false;
   /** Peer's `reqq` from its extension handshake. */
   reqq = DEFAULT_REQQ;
@@ -103,7 +107,13 @@ export class PeerPipeline {
     return r > 0 ? (this.bytesOutstanding() * 1000) / r : Infinity;
   }
 
+  /** The outstanding requests, oldest first. */
+  requests(): BlockRequest[] {
+    return [...this.out.values()].map((o) => o.request);
+  }
+
   sent(requests: readonly BlockRequest[], now: number): void {
+    if (requests.length > 0 && this.waitingSince === undefined) this.waitingSince = now;
     for (const r of requests) this.out.set(key(r.piece, r.begin), { request: r, sentAt: now });
   }
 
@@ -123,18 +133,26 @@ export class PeerPipeline {
     this.rate.add(bytes, now);
     this.lastBlockAt = now;
     this.isSnubbed = false;
-    return this.out.delete(key(piece, begin));
+    const was = this.out.delete(key(piece, begin));
+    this.waitingSince = this.out.size > 0 ? now : undefined;
+    return was;
   }
 
-  /** The request ended without data (cancelled, rejected, timed out). */
-  remove(piece: number, begin: number): boolean {
-    return this.out.delete(key(piece, begin));
+  /**
+   * The request ended without data: cancelled by us or rejected, or (with `timedOut`) given up
+   * on, which does not end the wait for the snub timeout.
+   */
+  remove(piece: number, begin: number, timedOut = false): boolean {
+    const was = this.out.delete(key(piece, begin));
+    if (this.out.size === 0 && !timedOut) this.waitingSince = undefined;
+    return was;
   }
 
   /** Removes and returns every outstanding request (peer gone, or choked without BEP 6). */
   clear(): BlockRequest[] {
-    const all = [...this.out.values()].map((o) => o.request);
+    const all = this.requests();
     this.out.clear();
+    this.waitingSince = undefined;
     return all;
   }
 
@@ -149,10 +167,8 @@ export class PeerPipeline {
 
   /** Re-evaluates snubbing; returns true when the peer just became snubbed. */
   checkSnubbed(now: number): boolean {
-    if (this.isSnubbed || this.out.size === 0) return false;
-    let oldest = Infinity;
-    for (const o of this.out.values()) oldest = Math.min(oldest, o.sentAt);
-    if (now - Math.max(oldest, this.lastBlockAt) < this.snubTimeoutMs) return false;
+    if (this.isSnubbed || this.waitingSince === undefined) return false;
+    if (now - this.waitingSince < this.snubTimeoutMs) return false;
     this.isSnubbed = true;
     return true;
   }

@@ -26,6 +26,9 @@ test('fill keeps the pipeline at its depth; arrivals make room', () => {
   assert.equal(sched.fill('a', { has: 'all' }, 10).length, 1);
   assert.equal(picker.requestCount('a'), 4);
   assert.deepEqual(sched.fill('nobody', { has: 'all' }, 10), [], 'unknown peers get nothing');
+  sched.addPeer('b', 10);
+  assert.equal(sched.fill('b', { has: 'all' }, 10, 2).length, 2, 'a rate limit caps the requests');
+  assert.equal(sched.fill('b', { has: 'all' }, 10, 0).length, 0);
 });
 
 test('timed out requests go back to the pool and are reported for cancelling', () => {
@@ -70,7 +73,7 @@ test('a slow peer loses the critical blocks it holds to a fast peer', () => {
   assert.equal(sched.speedOf('slow'), 'slow');
   const held = sched.fill('slow', { has: 'all' }, 4_000);
   const piece = held[0].piece;
-  picker.setDeadline(piece, 10_000);
+  picker.deadlines.set(piece, 10_000);
   assert.deepEqual(sched.tick(5_000).cancel, [], 'not yet stalled');
   const { cancel } = sched.tick(5_500);
   assert.deepEqual(
@@ -92,4 +95,20 @@ test('an endgame arrival removes the duplicate from the other peer\'s pipeline',
   assert.deepEqual(receipt.cancel.map((c) => c.peer), ['a']);
   assert.equal(sched.pipeline('a')!.outstanding, 3);
   assert.equal(sched.pipeline('b')!.outstanding, 3);
+});
+
+test('a peer that stops sending is reported snubbed once, then gets one request at a time; reqq caps the depth', () => {
+  const { sched } = setup(64, { snubTimeoutMs: 60_000 }); // requests time out after 20 s, before the snub
+  sched.addPeer('a', 0);
+  sched.setReqq('a', 2);
+  assert.equal(sched.fill('a', { has: 'all' }, 0).length, 2, 'the peer queues at most 2');
+  sched.setReqq('a', 0);
+  assert.equal(sched.pipeline('a')!.reqq, 2, 'a bad reqq is ignored');
+  sched.setReqq('a', 250);
+  sched.fill('a', { has: 'all' }, 0);
+  assert.deepEqual(sched.tick(59_999).snubbed, []);
+  assert.deepEqual(sched.tick(60_000).snubbed, ['a']);
+  assert.deepEqual(sched.tick(61_000).snubbed, []);
+  assert.equal(sched.speedOf('a'), 'slow');
+  assert.equal(sched.pipeline('a')!.depth(61_000), 1);
 });

@@ -82,7 +82,7 @@ export class RequestScheduler<P> {
   fill(peer: P, view: PeerView<P>, now: number, limit = Number.POSITIVE_INFINITY): BlockRequest[] {
     const p = this.peers.get(peer);
     if (!p) return [];
-    const critical = this.picker.criticalPieces().length > 0;
+    const critical = this.picker.deadlines.size > 0;
     const room = Math.min(limit, critical ? p.room(now, this.options.criticalQueueSeconds ?? 1) : p.room(now));
     if (room === 0) return [];
     const picked = this.picker.pickBlocks({ ...view, id: peer, speed: this.speedOf(peer) }, room, now);
@@ -117,7 +117,7 @@ export class RequestScheduler<P> {
     return this.picker.releasePeer(peer);
   }
 
-  /** Removes requests the picker dropped (e.g. `pieceVerified`, `clearDeadline`) from the pipelines. */
+  /** Removes requests the picker dropped (e.g. `pieceVerified`, `deadlines.clear`) from the pipelines. */
   forget(requests: readonly PeerRequest<P>[]): void {
     for (const r of requests) this.peers.get(r.peer)?.remove(r.piece, r.begin);
   }
@@ -128,7 +128,7 @@ export class RequestScheduler<P> {
     const snubbed: P[] = [];
     for (const [peer, p] of this.peers) {
       for (const r of p.late(now)) {
-        p.remove(r.piece, r.begin);
+        p.remove(r.piece, r.begin, true);
         this.picker.abortRequest(peer, r.piece, r.block);
         cancel.push({ peer, ...r });
       }
@@ -136,7 +136,7 @@ export class RequestScheduler<P> {
     }
     this.classify(now);
     const stallMs = this.options.criticalStallMs ?? 1_500;
-    for (const r of this.picker.stalledCritical(now, stallMs)) {
+    for (const r of this.picker.deadlines.stalled(now, stallMs)) {
       const p = this.peers.get(r.peer);
       if (!p || (this.speedOf(r.peer) !== 'slow' && !p.snubbed)) continue;
       const sentAt = p.sentAt(r.piece, r.begin);
