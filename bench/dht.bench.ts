@@ -152,8 +152,14 @@ function summarize(stats: LookupStat[]): Phase {
   };
 }
 
-async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; buildMs: number }> {
+function heapMiB(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; buildMs: number; heapMiB: number }> {
   const rng = new SeededRng(SEED);
+  const heap0 = heapMiB();
   const t0 = performance.now();
   await impl.start(0, address(0), []);
   for (let i = 1; i < NODES; i += 50) {
@@ -170,6 +176,7 @@ async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; build
   for (let i = 0; i < hashes.length; i += 10) {
     await Promise.all(hashes.slice(i, i + 10).map((h) => impl.announce(h.by, h.ih, h.port)));
   }
+  const heap = heapMiB() - heap0;
   const before: LookupStat[] = [];
   for (const h of hashes) before.push(await impl.lookup(rng.int(NODES), h.ih, h.port));
   // 20% of the nodes leave; lookups start from the others.
@@ -185,7 +192,7 @@ async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; build
     }),
   );
   await impl.closeAll();
-  return { before: summarize(before), after: summarize(after), buildMs };
+  return { before: summarize(before), after: summarize(after), buildMs, heapMiB: heap };
 }
 
 const a = await measure(ours());
@@ -193,7 +200,9 @@ console.log(`torrentkit: built ${NODES} nodes in ${a.buildMs.toFixed(0)} ms`);
 const b = await measure(theirs());
 console.log(`bittorrent-dht: built ${NODES} nodes in ${b.buildMs.toFixed(0)} ms`);
 
-const rows: Row[] = [];
+const rows: Row[] = [
+  { metric: `JS heap of ${NODES} nodes with ${LOOKUPS} announces`, unit: 'MiB', ours: a.heapMiB, anchor: 'bittorrent-dht', theirs: b.heapMiB, higherIsBetter: false },
+];
 for (const [label, x, y] of [
   ['before churn', a.before, b.before],
   ['after 20% churn', a.after, b.after],
