@@ -101,7 +101,8 @@ export function resumeCheck(
     if (f.pad || f.length === 0) continue;
     const before = resume.files[i];
     const after = now[i];
-    if (before.size === after.size && before.mtimeMs === after.mtimeMs && after.size >= 0) continue;
+    // Unchanged, or still absent (an unselected file whose bytes were kept aside).
+    if (before.size === after.size && before.mtimeMs === after.mtimeMs) continue;
     const first = Math.floor(f.offset / pieceLength);
     const last = Math.floor((f.offset + f.length - 1) / pieceLength);
     for (let p = first; p <= last; p++) trusted.set(p, false);

@@ -45,6 +45,7 @@ export function peerKey(host: string, port: number): string {
 
 export class PeerList {
   private readonly peers = new Map<string, PeerEntry>();
+  private readonly bannedHosts = new Set<string>();
   private readonly options: PeerListOptions;
 
   constructor(options: Partial<PeerListOptions> = {}) {
@@ -62,6 +63,7 @@ export class PeerList {
   /** Adds an address; returns true when it is new. Invalid ports are ignored. */
   add(host: string, port: number, source: PeerSource): boolean {
     if (!Number.isInteger(port) || port <= 0 || port > 65535 || host.length === 0) return false;
+    if (this.bannedHosts.has(host)) return false;
     const key = peerKey(host, port);
     const existing = this.peers.get(key);
     if (existing) {
@@ -117,11 +119,12 @@ export class PeerList {
   }
 
   isBanned(host: string, port: number): boolean {
-    return this.peers.get(peerKey(host, port))?.banned === true;
+    return this.bannedHosts.has(host) || this.peers.get(peerKey(host, port))?.banned === true;
   }
 
   /** Bans every address of a host (a peer that sent corrupt data may reconnect from another port). */
   banHost(host: string): void {
+    this.bannedHosts.add(host);
     for (const p of this.peers.values()) if (p.host === host) p.banned = true;
   }
 

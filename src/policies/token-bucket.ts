@@ -51,6 +51,13 @@ export class TokenBucket {
     return granted;
   }
 
+  /** Bytes available now. */
+  available(now: number): number {
+    if (this.unlimited) return Number.POSITIVE_INFINITY;
+    this.refill(now);
+    return Math.floor(this.tokens);
+  }
+
   /** Takes exactly `n` bytes if available (all or nothing). */
   tryTake(n: number, now: number): boolean {
     if (this.unlimited) return true;

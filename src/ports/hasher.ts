@@ -32,11 +32,23 @@ export interface HashOutput {
   /** Bytes per digest, e.g. the piece length (v1) or 16 KiB (v2 leaves). */
   readonly blockSize: number;
   /**
-   * Only the first `length` bytes of the stream are covered (default: all of it). A hybrid
+   * Only `length` bytes of the stream are covered (default: all of it from `offset`). A hybrid
    * torrent hashes a file's v2 leaves over the file's bytes but its last v1 piece over the file
    * and the pad file after it; both come from one read.
    */
   readonly length?: number;
+  /**
+   * Coverage starts `offset` bytes into the stream (default 0) and runs for `length` bytes. A job
+   * over several small files (and their pads) gives each file its own v2 output this way.
+   */
+  readonly offset?: number;
+  /**
+   * BEP 52 merkle subtrees (sha256 with a 16 KiB block size): instead of every leaf digest, return
+   * the root of each run of `merkleLeaves` leaves (a power of two), the last run padded with zero
+   * leaves. With `merkleLeaves = pieceLength / 16 KiB` these are a file's piece-layer hashes, which
+   * is what v2 creation keeps and what v2 piece verification compares.
+   */
+  readonly merkleLeaves?: number;
 }
 
 export interface RangeJob {
@@ -53,10 +65,13 @@ export interface HashCallOptions {
 export interface Hasher {
   /** How many jobs run in parallel (worker threads); callers queue about this many at once. */
   readonly concurrency: number;
-  /** Digests of `data` split into `output.blockSize` blocks (default: one digest of all of it). */
+  /**
+   * Digests of `data` split into `output.blockSize` blocks (default: one digest of all of it);
+   * with `merkleLeaves`, roots of merkle subtrees as in `HashOutput` (a v2 piece's hash).
+   */
   hashBuffer(
     data: Uint8Array,
-    output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number },
+    output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number },
     options?: HashCallOptions & { readonly transfer?: boolean },
   ): Promise<Uint8Array>;
   /** Reads the job's segments in order and returns one concatenation of digests per output. */
@@ -74,6 +89,7 @@ export function streamLength(segments: readonly Segment[]): number {
 
 /** Number of digests an output yields over a stream of `total` bytes. */
 export function digestCount(output: HashOutput, total: number): number {
-  const covered = Math.min(total, output.length ?? total);
-  return Math.ceil(covered / output.blockSize);
+  const rest = Math.max(0, total - (output.offset ?? 0));
+  const covered = Math.min(rest, output.length ?? rest);
+  return Math.ceil(covered / output.blockSize / (output.merkleLeaves ?? 1));
 }

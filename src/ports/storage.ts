@@ -57,5 +57,8 @@ export interface Storage {
   localPath?(i: number): string | undefined;
 }
 
-/** Creates the storage of one torrent. */
-export type StorageFactory = (files: readonly StorageFile[], options: { name: string; id: string }) => Storage;
+/**
+ * Creates the storage of one torrent: `dir` is the download folder the user chose, `id` the hex
+ * info hash, `name` the torrent's name.
+ */
+export type StorageFactory = (files: readonly StorageFile[], options: { name: string; id: string; dir: string }) => Storage;

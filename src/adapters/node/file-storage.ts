@@ -12,6 +12,7 @@
  * - ENOSPC / EDQUOT become BT_ERR_STORAGE_NO_SPACE; the caller then must not mark the piece done.
  */
 import { type FileHandle, mkdir, open, readdir, rm, stat, unlink, writeFile, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { FileStat, Storage, StorageFactory, StorageFile } from '../../ports/storage.js';
 import { spansOf, totalLength } from '../../engines/storage/spans.js';
@@ -45,6 +46,8 @@ export class FileStorage implements Storage {
   private readonly partsDir: string;
   private readonly paths: string[];
   private readonly handles = new Map<number, Promise<FileHandle>>();
+  /** Reads and writes in progress per file: a busy handle is never closed by the LRU. */
+  private readonly busy = new Map<number, number>();
   private readonly maxOpen: number;
   private selected: boolean[];
   private parts: Part[] | undefined;
@@ -80,18 +83,20 @@ export class FileStorage implements Storage {
       if (this.files[s.file].pad) continue;
       const target = out.subarray(s.bufferOffset, s.bufferOffset + s.length);
       if (!this.selected[s.file] && (await this.readPart(s.file, s.fileOffset, target))) continue;
-      const fh = await this.handle(s.file, false);
-      if (!fh) throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `${this.paths[s.file]} does not exist`);
-      let done = 0;
-      try {
-        while (done < s.length) {
-          const { bytesRead } = await fh.read(target, done, s.length - done, s.fileOffset + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
+      const done = await this.withHandle(s.file, false, async (fh) => {
+        if (!fh) throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `${this.paths[s.file]} does not exist`);
+        let n = 0;
+        try {
+          while (n < s.length) {
+            const { bytesRead } = await fh.read(target, n, s.length - n, s.fileOffset + n);
+            if (bytesRead === 0) break;
+            n += bytesRead;
+          }
+        } catch (err) {
+          throw ioError(err, `reading ${this.paths[s.file]}`);
         }
-      } catch (err) {
-        throw ioError(err, `reading ${this.paths[s.file]}`);
-      }
+        return n;
+      });
       if (done < s.length) throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `${this.paths[s.file]} is shorter than expected`);
     }
     return out;
@@ -106,16 +111,17 @@ export class FileStorage implements Storage {
         await this.writePart(s.file, s.fileOffset, chunk);
         continue;
       }
-      const fh = (await this.handle(s.file, true))!;
-      try {
-        let done = 0;
-        while (done < chunk.length) {
-          const { bytesWritten } = await fh.write(chunk, done, chunk.length - done, s.fileOffset + done);
-          done += bytesWritten;
+      await this.withHandle(s.file, true, async (fh) => {
+        try {
+          let done = 0;
+          while (done < chunk.length) {
+            const { bytesWritten } = await fh!.write(chunk, done, chunk.length - done, s.fileOffset + done);
+            done += bytesWritten;
+          }
+        } catch (err) {
+          throw ioError(err, `writing ${this.paths[s.file]}`);
         }
-      } catch (err) {
-        throw ioError(err, `writing ${this.paths[s.file]}`);
-      }
+      });
     }
   }
 
@@ -125,17 +131,18 @@ export class FileStorage implements Storage {
     for (let i = 0; i < this.files.length; i++) {
       if (!next[i] || this.files[i].pad) continue;
       if (this.files[i].length === 0) {
-        await this.handle(i, true);
+        await this.withHandle(i, true, async () => {});
         continue;
       }
       for (const part of parts.filter((p) => p.file === i)) {
         const bytes = new Uint8Array(await readFile(this.partPath(part)));
-        const fh = (await this.handle(i, true))!;
-        try {
-          await fh.write(bytes, 0, bytes.length, part.fileOffset);
-        } catch (err) {
-          throw ioError(err, `writing ${this.paths[i]}`);
-        }
+        await this.withHandle(i, true, async (fh) => {
+          try {
+            await fh!.write(bytes, 0, bytes.length, part.fileOffset);
+          } catch (err) {
+            throw ioError(err, `writing ${this.paths[i]}`);
+          }
+        });
         await unlink(this.partPath(part));
         parts.splice(parts.indexOf(part), 1);
       }
@@ -182,7 +189,10 @@ export class FileStorage implements Storage {
     }
   }
 
-  /** An open handle for file `i`; creates the file (and folders) when `create` is set. */
+  /**
+   * An open handle for file `i`; creates the file (and folders) when `create` is set. Concurrent
+   * callers share one open (two racing creates must not both open, and never truncate).
+   */
   private async handle(i: number, create: boolean): Promise<FileHandle | undefined> {
     const existing = this.handles.get(i);
     if (existing) {
@@ -201,7 +211,8 @@ export class FileStorage implements Storage {
       if (!create) return undefined;
       try {
         await mkdir(dirname(path), { recursive: true });
-        fh = await open(path, 'w+');
+        // O_CREAT without O_TRUNC: another writer may have created it meanwhile.
+        fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
       } catch (e) {
         throw ioError(e, `creating ${path}`);
       }
@@ -212,12 +223,32 @@ export class FileStorage implements Storage {
       return raced;
     }
     this.handles.set(i, Promise.resolve(fh));
-    while (this.handles.size > this.maxOpen) {
-      const [oldest, h] = this.handles.entries().next().value as [number, Promise<FileHandle>];
-      this.handles.delete(oldest);
+    this.evict();
+    return fh;
+  }
+
+  /** Closes least recently used idle handles while more than `maxOpen` are open. */
+  private evict(): void {
+    if (this.handles.size <= this.maxOpen) return;
+    for (const [i, h] of this.handles) {
+      if (this.handles.size <= this.maxOpen) return;
+      if ((this.busy.get(i) ?? 0) > 0) continue;
+      this.handles.delete(i);
       void h.then((x) => x.close()).catch(() => {});
     }
-    return fh;
+  }
+
+  /** Runs `fn` with file `i`'s handle held open. */
+  private async withHandle<T>(i: number, create: boolean, fn: (fh: FileHandle | undefined) => Promise<T>): Promise<T> {
+    this.busy.set(i, (this.busy.get(i) ?? 0) + 1);
+    try {
+      return await fn(await this.handle(i, create));
+    } finally {
+      const n = (this.busy.get(i) ?? 1) - 1;
+      if (n === 0) this.busy.delete(i);
+      else this.busy.set(i, n);
+      this.evict();
+    }
   }
 
   private partPath(p: Part): string {
@@ -261,7 +292,7 @@ export class FileStorage implements Storage {
   }
 }
 
-/** Storage factory for the engine: one folder for every torrent. */
-export function fileStorageFactory(dir: string, maxOpenFiles?: number): StorageFactory {
-  return (files, { id }) => new FileStorage(files, { dir, id, maxOpenFiles });
+/** Storage factory for the engine: files below the download folder each torrent is given. */
+export function fileStorageFactory(options: { maxOpenFiles?: number } = {}): StorageFactory {
+  return (files, { id, dir }) => new FileStorage(files, { dir, id, maxOpenFiles: options.maxOpenFiles });
 }

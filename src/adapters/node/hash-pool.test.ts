@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../../../test/helpers/tools.js';
+import { pieceLayerFromLeaves } from '../../codecs/metainfo/merkle.js';
 import { toHex } from '../../util/bytes.js';
 import { isTorrentkitError } from '../../util/errors.js';
 import { HashPool } from './hash-pool.js';
@@ -94,4 +95,50 @@ test('abort rejects queued and running jobs; close rejects what is left; the poo
   await pending;
   await assert.rejects(pool.hashBuffer(new Uint8Array(1), { algorithm: 'sha1' }), (e) => isTorrentkitError(e, 'BT_ERR_HASHER_CLOSED'));
   t.diagnostic('pool closed');
+});
+
+test('merkleLeaves folds SHA-256 leaves into BEP 52 subtree roots, the last padded with zero leaves', async (t) => {
+  const dir = tempDir(t);
+  const pool = new HashPool({ threads: 1, readSize: 5000 });
+  t.after(() => pool.close());
+  for (const [length, perPiece] of [[16_384 * 9 + 100, 4], [16_384 * 8, 8], [16_384 * 3, 2], [700, 2], [16_384 * 5, 1]] as const) {
+    const data = randomBytes(length);
+    writeFileSync(join(dir, 'f'), data);
+    const leaves: Uint8Array[] = [];
+    for (let i = 0; i < length; i += 16_384) leaves.push(createHash('sha256').update(data.subarray(i, i + 16_384)).digest());
+    const expected = toHex(Buffer.concat(pieceLayerFromLeaves(leaves, perPiece * 16_384)));
+    const [layer] = await pool.hashRanges({
+      segments: [{ kind: 'file', path: join(dir, 'f'), offset: 0, length }],
+      outputs: [{ algorithm: 'sha256', blockSize: 16_384, merkleLeaves: perPiece }],
+    });
+    assert.equal(toHex(layer), expected, `${length} bytes, ${perPiece} leaves per root`);
+    const fromBuffer = await pool.hashBuffer(new Uint8Array(data), { algorithm: 'sha256', blockSize: 16_384, merkleLeaves: perPiece });
+    assert.equal(toHex(fromBuffer), expected);
+  }
+  await assert.rejects(
+    async () => pool.hashRanges({ segments: [{ kind: 'zeros', length: 1 }], outputs: [{ algorithm: 'sha1', blockSize: 16_384, merkleLeaves: 2 }] }),
+    (e) => isTorrentkitError(e, 'BT_ERR_HASHER_OPTIONS'),
+  );
+});
+
+test('outputs may start at an offset into the stream', async (t) => {
+  const dir = tempDir(t);
+  const data = randomBytes(70_000);
+  writeFileSync(join(dir, 'f'), data);
+  const pool = new HashPool({ threads: 1, readSize: 3000 });
+  t.after(() => pool.close());
+  const outs = await pool.hashRanges({
+    segments: [{ kind: 'file', path: join(dir, 'f'), offset: 0, length: data.length }, { kind: 'zeros', length: 5 }],
+    outputs: [
+      { algorithm: 'sha256', blockSize: 16_384, offset: 0, length: 1_000 },
+      { algorithm: 'sha256', blockSize: 16_384, offset: 1_000, length: 40_000 },
+      { algorithm: 'sha1', blockSize: 32_768, offset: 41_000 },
+      { algorithm: 'sha1', blockSize: 10, offset: 70_005 },
+    ],
+  });
+  const stream = Buffer.concat([data, new Uint8Array(5)]);
+  assert.equal(toHex(outs[0]), blocks(stream.subarray(0, 1_000), 16_384, 'sha256'));
+  assert.equal(toHex(outs[1]), blocks(stream.subarray(1_000, 41_000), 16_384, 'sha256'));
+  assert.equal(toHex(outs[2]), blocks(stream.subarray(41_000), 32_768, 'sha1'));
+  assert.equal(outs[3].length, 0);
 });

@@ -28,7 +28,7 @@ const DEFAULT_READ_SIZE = 1024 * 1024;
 
 type Payload =
   | { readonly type: 'ranges'; readonly job: RangeJob }
-  | { readonly type: 'buffer'; readonly data: Uint8Array; readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly transfer: boolean };
+  | { readonly type: 'buffer'; readonly data: Uint8Array; readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number; readonly transfer: boolean };
 
 interface Task {
   readonly id: number;
@@ -81,10 +81,17 @@ export class HashPool implements Hasher {
 
   hashBuffer(
     data: Uint8Array,
-    output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number },
+    output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number },
     options: HashCallOptions & { readonly transfer?: boolean } = {},
   ): Promise<Uint8Array> {
-    const payload: Payload = { type: 'buffer', data, algorithm: output.algorithm, blockSize: output.blockSize, transfer: options.transfer ?? false };
+    const payload: Payload = {
+      type: 'buffer',
+      data,
+      algorithm: output.algorithm,
+      blockSize: output.blockSize,
+      merkleLeaves: output.merkleLeaves,
+      transfer: options.transfer ?? false,
+    };
     return this.submit(payload, options).then((outs) => {
       options.onProgress?.(data.length);
       return outs[0];
@@ -93,7 +100,9 @@ export class HashPool implements Hasher {
 
   hashRanges(job: RangeJob, options: HashCallOptions = {}): Promise<Uint8Array[]> {
     for (const o of job.outputs) {
-      if (!Number.isInteger(o.blockSize) || o.blockSize < 1) throw new TorrentkitError('BT_ERR_HASHER_OPTIONS', `bad block size ${o.blockSize}`);
+      if (!Number.isInteger(o.blockSize) || o.blockSize < 1) {
+        return Promise.reject(new TorrentkitError('BT_ERR_HASHER_OPTIONS', `bad block size ${o.blockSize}`));
+      }
     }
     return this.submit({ type: 'ranges', job }, options);
   }
@@ -154,7 +163,7 @@ export class HashPool implements Hasher {
       const req: WorkerRequest =
         p.type === 'ranges'
           ? { id: task.id, type: 'ranges', job: p.job }
-          : { id: task.id, type: 'buffer', data: p.data, algorithm: p.algorithm, blockSize: p.blockSize };
+          : { id: task.id, type: 'buffer', data: p.data, algorithm: p.algorithm, blockSize: p.blockSize, merkleLeaves: p.merkleLeaves };
       const transfer = p.type === 'buffer' && p.transfer ? [p.data.buffer as ArrayBuffer] : [];
       slot.worker.postMessage(req, transfer);
     }

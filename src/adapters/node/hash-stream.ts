@@ -13,9 +13,13 @@ class OutputState {
   private count = 0;
   private hash: Hash | undefined;
   private inBlock = 0;
-  /** Stream bytes this output still covers. */
+  /** Stream bytes to pass over before coverage starts, then the bytes still covered. */
+  private skip: number;
   private left: number;
   private readonly size: number;
+  /** Merkle mode: leaf digests of the current subtree, and how many it holds. */
+  private readonly group: Buffer | undefined;
+  private grouped = 0;
 
   constructor(
     private readonly output: HashOutput,
@@ -23,10 +27,30 @@ class OutputState {
   ) {
     this.size = DIGEST_LENGTH[output.algorithm];
     this.digests = new Uint8Array(digestCount(output, total) * this.size);
-    this.left = Math.min(total, output.length ?? total);
+    this.skip = output.offset ?? 0;
+    const rest = Math.max(0, total - this.skip);
+    this.left = Math.min(rest, output.length ?? rest);
+    const m = output.merkleLeaves;
+    if (m !== undefined) {
+      if (output.algorithm !== 'sha256' || !Number.isInteger(m) || m < 1 || (m & (m - 1)) !== 0) {
+        throw new TorrentkitError('BT_ERR_HASHER_OPTIONS', `merkleLeaves must be a power of two over sha256 leaves, got ${m}`);
+      }
+      if (m > 1) this.group = Buffer.alloc(m * this.size);
+    }
   }
 
-  feed(chunk: Uint8Array): void {
+  /** True once every covered byte has been fed. */
+  get done(): boolean {
+    return this.left === 0;
+  }
+
+  feed(input: Uint8Array): void {
+    let chunk = input;
+    if (this.skip > 0) {
+      const s = Math.min(this.skip, chunk.length);
+      this.skip -= s;
+      chunk = chunk.subarray(s);
+    }
     const limit = Math.min(chunk.length, this.left);
     this.left -= limit;
     const bs = this.output.blockSize;
@@ -49,6 +73,7 @@ class OutputState {
 
   finish(): Uint8Array {
     if (this.inBlock > 0) this.flush();
+    if (this.group && this.grouped > 0) this.flushGroup();
     return this.digests;
   }
 
@@ -59,17 +84,50 @@ class OutputState {
   }
 
   private push(d: Uint8Array): void {
+    const group = this.group;
+    if (group) {
+      group.set(d, this.grouped * this.size);
+      if (++this.grouped * this.size === group.length) this.flushGroup();
+      return;
+    }
     this.digests.set(d, this.count * this.size);
     this.count++;
   }
+
+  /** Reduces the leaves of one subtree to its root (BEP 52: missing leaves are zero hashes). */
+  private flushGroup(): void {
+    const group = this.group!;
+    const size = this.size;
+    group.fill(0, this.grouped * size);
+    let width = group.length / size;
+    let zero: Buffer = Buffer.alloc(size);
+    let live = this.grouped;
+    while (width > 1) {
+      for (let i = 0; i < width / 2; i++) {
+        const pair = 2 * i < live ? group.subarray(2 * i * size, (2 * i + 2) * size) : undefined;
+        const parent = pair ? createHash('sha256').update(pair).digest() : zeroPair(zero);
+        parent.copy(group, i * size);
+      }
+      zero = zeroPair(zero);
+      live = Math.ceil(live / 2);
+      width /= 2;
+    }
+    this.digests.set(group.subarray(0, size), this.count * size);
+    this.count++;
+    this.grouped = 0;
+  }
 }
 
-/** Hashes `data` in blocks of `blockSize` (default: whole). */
-export function hashBytes(data: Uint8Array, algorithm: HashOutput['algorithm'], blockSize = data.length): Uint8Array {
-  const state = new OutputState({ algorithm, blockSize: Math.max(1, blockSize) }, data.length);
+/** Hashes `data` in blocks of `blockSize` (default: whole), optionally folded into merkle roots. */
+export function hashBytes(data: Uint8Array, algorithm: HashOutput['algorithm'], blockSize = data.length, merkleLeaves?: number): Uint8Array {
+  const state = new OutputState({ algorithm, blockSize: Math.max(1, blockSize), merkleLeaves }, data.length);
   if (data.length === 0) return createHash(algorithm).digest();
   state.feed(data);
   return state.finish();
+}
+
+function zeroPair(zero: Buffer): Buffer {
+  return createHash('sha256').update(zero).update(zero).digest();
 }
 
 export interface StreamHooks {
@@ -87,8 +145,10 @@ const zeroChunks = new Map<number, Uint8Array>();
 export function hashRangeJob(job: RangeJob, buffer: Uint8Array, hooks: StreamHooks): Uint8Array[] | undefined {
   const total = streamLength(job.segments);
   const states = job.outputs.map((o) => new OutputState(o, total));
+  let first = 0; // states before this one are done (outputs are mostly in stream order)
   const feed = (chunk: Uint8Array) => {
-    for (const s of states) s.feed(chunk);
+    while (first < states.length && states[first].done) first++;
+    for (let i = first; i < states.length; i++) if (!states[i].done) states[i].feed(chunk);
     return hooks.afterChunk(chunk.length);
   };
   for (const seg of job.segments) {

@@ -10,7 +10,7 @@ import { hashBytes, hashRangeJob } from './hash-stream.js';
 
 export type WorkerRequest =
   | { readonly id: number; readonly type: 'ranges'; readonly job: RangeJob }
-  | { readonly id: number; readonly type: 'buffer'; readonly data: Uint8Array; readonly algorithm: HashAlgorithm; readonly blockSize?: number };
+  | { readonly id: number; readonly type: 'buffer'; readonly data: Uint8Array; readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number };
 
 export type WorkerReply =
   | { readonly id: number; readonly type: 'progress'; readonly bytes: number }
@@ -35,7 +35,7 @@ if (parentPort) {
   port.on('message', (req: WorkerRequest) => {
     try {
       if (req.type === 'buffer') {
-        const out = hashBytes(req.data, req.algorithm, req.blockSize ?? req.data.length);
+        const out = hashBytes(req.data, req.algorithm, req.blockSize ?? req.data.length, req.merkleLeaves);
         port.postMessage({ id: req.id, type: 'done', outputs: [out] } satisfies WorkerReply, [out.buffer as ArrayBuffer]);
         return;
       }

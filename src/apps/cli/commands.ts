@@ -1,5 +1,9 @@
 /** The list of CLI commands, in the order --help shows them. */
 import type { Command } from './command.js';
+import { createCommand } from './create.js';
 import { dhtCommand } from './dht.js';
+import { infoCommand } from './info.js';
+import { magnetCommand } from './magnet.js';
+import { trackerCommand } from './tracker.js';
 
-export const commands: Command[] = [dhtCommand];
+export const commands: Command[] = [createCommand, infoCommand, magnetCommand, trackerCommand, dhtCommand];

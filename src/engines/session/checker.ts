@@ -50,15 +50,24 @@ export async function checkPieces(hasher: Hasher, input: CheckInput, options: Ch
   const piecesPerJob = Math.max(1, Math.floor(jobBytes / pieceLength));
 
   const pieceLen = (p: number) => Math.min(pieceLength, total - p * pieceLength);
-  const checkable = (p: number): boolean => {
-    if (input.only && !input.only.get(p)) return false;
+  // 'disk': every byte is in files on disk (hashed by the workers); 'storage': some bytes are not in
+  // their file but part of the piece is, so the storage may hold the rest aside (an unselected
+  // file): read through the storage; 'none': nothing to check.
+  const kindOf = (p: number): 'disk' | 'storage' | 'none' => {
+    if (input.only && !input.only.get(p)) return 'none';
+    let onDisk = 0;
+    let missing = 0;
     for (const s of spansOf(files, p * pieceLength, pieceLen(p))) {
-      const f = files[s.file];
-      if (f.pad) continue;
-      if (stats[s.file].size < s.fileOffset + s.length) return false;
+      if (files[s.file].pad) continue;
+      if (stats[s.file].size >= s.fileOffset + s.length) onDisk++;
+      else missing++;
     }
-    return true;
+    if (missing === 0) return 'disk';
+    return onDisk > 0 ? 'storage' : 'none';
   };
+  const checkable = (p: number): boolean => kindOf(p) === 'disk';
+  const viaStorage: number[] = [];
+  for (let p = 0; p < count; p++) if (kindOf(p) === 'storage') viaStorage.push(p);
 
   // Runs of consecutive checkable pieces, cut into jobs.
   const jobs: Array<[first: number, n: number]> = [];
@@ -103,6 +112,18 @@ export async function checkPieces(hasher: Hasher, input: CheckInput, options: Ch
       if (equalAt(digests, i * 20, pieceHashes, (first + i) * 20, 20)) have.set(first + i);
     }
   };
+
+  for (const p of viaStorage) {
+    throwIfAborted(options.signal);
+    try {
+      const data = await storage.read(p * pieceLength, pieceLen(p), { signal: options.signal });
+      const digest = await hasher.hashBuffer(data, { algorithm: 'sha1' }, { signal: options.signal, transfer: true });
+      if (equalAt(digest, 0, pieceHashes, p * 20, 20)) have.set(p);
+      options.onProgress?.(data.length);
+    } catch (err) {
+      if (err instanceof TorrentkitError && (err.code === 'BT_ERR_ABORTED' || err.code === 'BT_ERR_HASHER_CLOSED')) throw err;
+    }
+  }
 
   let next = 0;
   const lanes = Array.from({ length: Math.max(1, hasher.concurrency) }, async () => {

@@ -32,7 +32,7 @@ export class PieceReader {
 
   constructor(
     private readonly deps: { storage: Storage; hasher: Hasher },
-    private readonly options: PieceReaderOptions,
+    private options: PieceReaderOptions,
   ) {}
 
   private lengthOf(piece: number): number {
@@ -63,6 +63,11 @@ export class PieceReader {
       this.pending.set(piece, p);
     }
     return p;
+  }
+
+  /** Sets the pieces to verify on their first read (lazy seeding). */
+  setUnverified(pieces: Bitfield | undefined): void {
+    this.options.unverified = pieces;
   }
 
   /** Puts a piece just verified and written into the cache (it is likely to be requested soon). */

@@ -1,0 +1,195 @@
+/**
+ * The tracker's HTTP front end on node:http: `/announce`, `/scrape` (BEP 3, BEP 48), `/stats`
+ * (HTML), `/stats.json`, `/metrics` (Prometheus). The raw query string is parsed by the tracker
+ * codec (never by a URL parser that would decode `info_hash` as UTF-8). Slow or oversized
+ * requests are dropped by node:http's header and request timeouts and header size cap; every
+ * rejection is counted in the statistics.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors.js';
+import { parseIPv4, parseIPv6, unmapIPv4 } from '../../codecs/tracker/ip.js';
+import { parseAnnounceQuery, parseScrapeQuery } from '../../codecs/tracker/query.js';
+import { encodeAnnounceResponse, encodeFailure, encodeScrapeResponse } from '../../codecs/tracker/response.js';
+import type { TrackerCore } from '../../engines/tracker-server/core.js';
+import type { Rng } from '../../ports/rng.js';
+import { cryptoRng } from './rng.js';
+import { WsTracker } from './tracker-ws.js';
+import { renderMetrics, renderStatsHtml, renderStatsJson } from '../../engines/tracker-server/stats-render.js';
+
+export interface HttpTrackerOptions {
+  port: number;
+  host: string;
+  /** Take the client address from the first X-Forwarded-For entry (only behind a trusted proxy). */
+  trustProxy?: boolean;
+  /** Drop a connection that has not sent complete headers within this many ms. */
+  headersTimeoutMs?: number;
+  /** Largest request head accepted, in bytes. */
+  maxHeaderBytes?: number;
+  /** Accept WebSocket (WebTorrent) announces on this port. */
+  ws?: boolean;
+  /** Randomness for the WebSocket offer relay. */
+  rng?: Rng;
+}
+
+export interface RunningHttpTracker {
+  readonly port: number;
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const xff = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
+    if (first && (parseIPv4(first) || parseIPv6(first))) return unmapIPv4(first);
+  }
+  return unmapIPv4(req.socket.remoteAddress ?? '0.0.0.0');
+}
+
+function send(res: ServerResponse, status: number, type: string, body: Uint8Array | string): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': typeof body === 'string' ? Buffer.byteLength(body) : body.length });
+  res.end(body);
+}
+
+export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOptions): Promise<RunningHttpTracker> {
+  const trustProxy = options.trustProxy ?? false;
+  const headersTimeout = options.headersTimeoutMs ?? 5000;
+  const server: Server = createServer({
+    maxHeaderSize: options.maxHeaderBytes ?? 8192,
+    headersTimeout,
+    requestTimeout: headersTimeout * 2,
+    keepAliveTimeout: 15_000,
+    connectionsCheckingInterval: Math.min(1000, headersTimeout),
+  });
+
+  const failure = (res: ServerResponse, err: unknown) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (err instanceof TrackerError) {
+      core.reject(err.code);
+      // Trackers answer failures with status 200 so that every client reads the reason.
+      send(res, 200, 'text/plain', encodeFailure(err.reason));
+      return;
+    }
+    core.reject('BT_ERR_INTERNAL');
+    send(res, 500, 'text/plain', encodeFailure('internal error'));
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const query = q >= 0 ? url.slice(q + 1) : '';
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      core.reject('BT_ERR_TRACKER_HTTP_METHOD');
+      res.setHeader('Connection', 'close');
+      send(res, 405, 'text/plain', 'method not allowed\n');
+      return;
+    }
+    if (path === '/announce') {
+      let params;
+      try {
+        params = parseAnnounceQuery(query);
+      } catch (err) {
+        failure(res, err);
+        return;
+      }
+      const ip = clientIp(req, trustProxy);
+      core
+        .announce(params, { transport: 'http', ip })
+        .then((out) => {
+          send(
+            res,
+            200,
+            'text/plain',
+            encodeAnnounceResponse({
+              interval: out.interval,
+              minInterval: out.minInterval,
+              complete: out.complete,
+              incomplete: out.incomplete,
+              peers: out.peers,
+              compact: params.compact,
+              noPeerId: params.noPeerId,
+            }),
+          );
+        })
+        .catch((err: unknown) => failure(res, err));
+      return;
+    }
+    if (path === '/scrape') {
+      let hashes;
+      try {
+        hashes = parseScrapeQuery(query);
+      } catch (err) {
+        failure(res, err);
+        return;
+      }
+      core
+        .scrape(hashes, 'http')
+        .then((entries) => send(res, 200, 'text/plain', encodeScrapeResponse(entries)))
+        .catch((err: unknown) => failure(res, err));
+      return;
+    }
+    if (path === '/stats' || path === '/stats.json' || path === '/metrics') {
+      core
+        .snapshot()
+        .then((view) => {
+          if (path === '/stats') send(res, 200, 'text/html; charset=utf-8', renderStatsHtml(view));
+          else if (path === '/stats.json') send(res, 200, 'application/json', renderStatsJson(view));
+          else send(res, 200, 'text/plain; version=0.0.4', renderMetrics(view));
+        })
+        .catch((err: unknown) => failure(res, err));
+      return;
+    }
+    core.reject('BT_ERR_TRACKER_HTTP_NOT_FOUND');
+    send(res, 404, 'text/plain', 'not found\n');
+  });
+
+  // Malformed requests, oversized heads and header timeouts (slow clients) land here.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    const code =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT' || err.code === 'ERR_HTTP_HEADERS_TIMEOUT'
+        ? 'BT_ERR_TRACKER_HTTP_TIMEOUT'
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? E.TooLarge
+          : 'BT_ERR_TRACKER_HTTP_BAD_REQUEST';
+    core.reject(code);
+    if (socket.writable && code !== 'BT_ERR_TRACKER_HTTP_TIMEOUT') {
+      socket.end(code === E.TooLarge ? 'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    }
+    socket.destroy();
+  });
+
+  const ws = options.ws ? new WsTracker(core, options.rng ?? cryptoRng) : undefined;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!ws) {
+      core.reject('BT_ERR_TRACKER_HTTP_BAD_REQUEST');
+      socket.destroy();
+      return;
+    }
+    ws.handleUpgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    port: addr.port,
+    address: addr.address,
+    close: () =>
+      new Promise<void>((resolve) => {
+        ws?.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,148 @@
+/**
+ * The tracker's UDP front end (BEP 15) over a DatagramSocket. Connection ids cannot be forged:
+ * each is the first 8 bytes of HMAC-SHA256(secret, address | port | time window), checked against
+ * the current and the previous window, so an id lives 1-2 minutes (BEP 15 says clients keep one
+ * for a minute) and the server keeps no per-client state. Garbage, truncated packets and wrong
+ * connection ids get an error action (when a transaction id can be read) and are counted.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors.js';
+import { compactPeer, unmapIPv4 } from '../../codecs/tracker/ip.js';
+import {
+  decodeUdpRequest,
+  encodeUdpAnnounceResponse,
+  encodeUdpConnectResponse,
+  encodeUdpError,
+  encodeUdpScrapeResponse,
+  udpTransactionId,
+} from '../../codecs/tracker/udp.js';
+import type { TrackerCore } from '../../engines/tracker-server/core.js';
+import type { Clock } from '../../ports/clock.js';
+import type { DatagramAddress, DatagramFactory, DatagramSocket } from '../../ports/datagram.js';
+import { concatBytes } from '../../util/bytes.js';
+
+/** Length of one connection id time window. */
+export const CONNECTION_WINDOW_MS = 60_000;
+
+/** Makes and checks stateless connection ids. */
+export class ConnectionIds {
+  private readonly secret: Uint8Array;
+
+  constructor(
+    private readonly clock: Clock,
+    secret?: Uint8Array,
+  ) {
+    this.secret = secret ?? new Uint8Array(randomBytes(32));
+  }
+
+  private mac(address: string, port: number, window: number): Uint8Array {
+    const h = createHmac('sha256', this.secret);
+    h.update(`${address}|${port}|${window}`);
+    return new Uint8Array(h.digest().buffer, 0, 8);
+  }
+
+  issue(address: string, port: number): Uint8Array {
+    return this.mac(address, port, Math.floor(this.clock.wallTime() / CONNECTION_WINDOW_MS));
+  }
+
+  verify(id: Uint8Array, address: string, port: number): boolean {
+    const w = Math.floor(this.clock.wallTime() / CONNECTION_WINDOW_MS);
+    return equal8(id, this.mac(address, port, w)) || equal8(id, this.mac(address, port, w - 1));
+  }
+}
+
+function equal8(a: Uint8Array, b: Uint8Array): boolean {
+  let d = 0;
+  for (let i = 0; i < 8; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+export interface UdpTrackerOptions {
+  port: number;
+  host: string;
+  clock: Clock;
+  datagrams: DatagramFactory;
+  /** Fixed HMAC secret (tests, or several processes behind one address); random by default. */
+  secret?: Uint8Array;
+}
+
+export interface RunningUdpTracker {
+  readonly port: number;
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+export async function startUdpTracker(core: TrackerCore, options: UdpTrackerOptions): Promise<RunningUdpTracker> {
+  const socket: DatagramSocket = await options.datagrams.bind({ port: options.port, address: options.host });
+  const ids = new ConnectionIds(options.clock, options.secret);
+
+  const reply = (data: Uint8Array, to: DatagramAddress) => socket.send(data, to.port, to.address);
+  const fail = (err: unknown, packet: Uint8Array, from: DatagramAddress) => {
+    const code = err instanceof TrackerError ? err.code : 'BT_ERR_INTERNAL';
+    core.reject(code);
+    const tid = udpTransactionId(packet);
+    if (tid !== undefined) reply(encodeUdpError(tid, err instanceof TrackerError ? err.reason : 'internal error'), from);
+  };
+
+  socket.onMessage((packet, from) => {
+    let req;
+    try {
+      req = decodeUdpRequest(packet);
+    } catch (err) {
+      fail(err, packet, from);
+      return;
+    }
+    const ip = unmapIPv4(from.address);
+    if (req.action === 'connect') {
+      reply(encodeUdpConnectResponse(req.transactionId, ids.issue(ip, from.port)), from);
+      return;
+    }
+    if (!ids.verify(req.connectionId, ip, from.port)) {
+      fail(new TrackerError(E.BadConnectionId, 'unknown or expired connection id'), packet, from);
+      return;
+    }
+    if (req.action === 'scrape') {
+      const tid = req.transactionId;
+      core.scrape(req.infoHashes, 'udp').then(
+        (entries) => reply(encodeUdpScrapeResponse(tid, entries), from),
+        (err: unknown) => fail(err, packet, from),
+      );
+      return;
+    }
+    const a = req;
+    core
+      .announce(
+        {
+          infoHash: a.infoHash,
+          peerId: a.peerId,
+          port: a.port,
+          uploaded: a.uploaded,
+          downloaded: a.downloaded,
+          left: a.left,
+          event: a.event,
+          numwant: a.numwant,
+          compact: true,
+          noPeerId: true,
+          ip: a.ip,
+          key: String(a.key),
+          trackerId: undefined,
+        },
+        { transport: 'udp', ip },
+      )
+      .then(
+        (out) => {
+          const parts: Uint8Array[] = [];
+          for (const p of out.peers) {
+            const c = compactPeer(p.ip, p.port);
+            if (c) parts.push(c);
+          }
+          // BEP 15 has no room for a completed count: interval, leechers, seeders.
+          reply(encodeUdpAnnounceResponse(a.transactionId, out.interval, out.incomplete, out.complete, concatBytes(parts)), from);
+        },
+        (err: unknown) => fail(err, packet, from),
+      );
+  });
+  socket.onError(() => core.reject('BT_ERR_TRACKER_UDP_SOCKET'));
+  const addr = socket.address();
+  return { port: addr.port, address: addr.address, close: () => socket.close() };
+}

@@ -1,0 +1,216 @@
+/**
+ * HTTP tracker query strings (BEP 3 announce, BEP 48 scrape), both directions.
+ *
+ * The binary `info_hash` and `peer_id` travel as percent-encoded raw bytes, so the query string is
+ * parsed here byte by byte into binary strings (one char per byte) and never decoded as UTF-8
+ * (a UTF-8 decoder would replace invalid sequences and corrupt the hash).
+ */
+import { binaryToBytes } from '../../util/bytes.js';
+import { TrackerError, TrackerErrorCode as E } from './errors.js';
+import { DEFAULT_TRACKER_LIMITS, MAX_AMOUNT, type TrackerLimits } from './limits.js';
+import type { AnnounceEvent, AnnounceParams } from './types.js';
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** Percent-decodes one query component into a binary string; `+` is a space (form encoding). */
+function unescapeComponent(s: string, start: number, end: number): string {
+  let out = '';
+  let runStart = start;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      if (i + 2 >= end) {
+        throw new TrackerError(E.BadQuery, 'truncated percent escape in query string');
+      }
+      const h = hexValue(s.charCodeAt(i + 1));
+      const l = hexValue(s.charCodeAt(i + 2));
+      if (h < 0 || l < 0) throw new TrackerError(E.BadQuery, 'invalid percent escape in query string');
+      out += s.slice(runStart, i) + String.fromCharCode((h << 4) | l);
+      i += 2;
+      runStart = i + 1;
+    } else if (c === 0x2b) {
+      out += `${s.slice(runStart, i)} `;
+      runStart = i + 1;
+    } else if (c > 0x7e || c < 0x20) {
+      throw new TrackerError(E.BadQuery, 'unescaped control or non-ASCII character in query string');
+    }
+  }
+  return out + s.slice(runStart, end);
+}
+
+/**
+ * Parses a raw query string (without the leading `?`) into parameter name -> values, each value a
+ * binary string. Repeated parameters (scrape's `info_hash`) keep every value in order.
+ */
+export function parseQueryString(query: string, limits: TrackerLimits = DEFAULT_TRACKER_LIMITS): Map<string, string[]> {
+  if (query.length > limits.maxQueryLength) throw new TrackerError(E.TooLarge, 'query string too long');
+  const params = new Map<string, string[]>();
+  let count = 0;
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = query.length;
+    if (end > start) {
+      if (++count > limits.maxParams) throw new TrackerError(E.TooLarge, 'too many query parameters');
+      const eq = query.indexOf('=', start);
+      const keyEnd = eq >= 0 && eq < end ? eq : end;
+      const key = unescapeComponent(query, start, keyEnd);
+      const value = keyEnd < end ? unescapeComponent(query, keyEnd + 1, end) : '';
+      const list = params.get(key);
+      if (list) list.push(value);
+      else params.set(key, [value]);
+    }
+    start = end + 1;
+  }
+  return params;
+}
+
+const UNRESERVED = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~') UNRESERVED[c.charCodeAt(0)] = 1;
+const HEX = '0123456789ABCDEF';
+
+/** Percent-encodes raw bytes (RFC 3986: everything but unreserved characters is escaped). */
+export function percentEncodeBytes(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    s += UNRESERVED[c] ? String.fromCharCode(c) : `%${HEX[c >> 4]}${HEX[c & 15]}`;
+  }
+  return s;
+}
+
+/** Percent-encodes text as UTF-8. */
+export function percentEncodeText(s: string): string {
+  return percentEncodeBytes(new TextEncoder().encode(s));
+}
+
+function one(params: Map<string, string[]>, name: string): string | undefined {
+  const v = params.get(name);
+  return v === undefined ? undefined : v[0];
+}
+
+function requireId(params: Map<string, string[]>, name: string, code: TrackerErrorCode20): Uint8Array {
+  const v = one(params, name);
+  if (v === undefined) throw new TrackerError(code, `missing ${name}`);
+  if (v.length !== 20) throw new TrackerError(code, `${name} must be 20 bytes, got ${v.length}`);
+  return binaryToBytes(v);
+}
+type TrackerErrorCode20 = typeof E.BadInfoHash | typeof E.BadPeerId;
+
+/** A decimal non-negative integer no larger than `max`; `undefined` when absent. */
+export function parseAmount(v: string | undefined, name: string, max = MAX_AMOUNT): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v.length > 16 || !/^[0-9]+$/.test(v)) throw new TrackerError(E.BadNumber, `${name} must be a non-negative integer`);
+  const n = Number(v);
+  if (n > max) throw new TrackerError(E.BadNumber, `${name} is too large`);
+  return n;
+}
+
+const EVENTS: Record<string, AnnounceEvent | undefined> = {
+  started: 'started',
+  completed: 'completed',
+  stopped: 'stopped',
+  paused: 'paused',
+  empty: undefined,
+  '': undefined,
+};
+
+/** Decodes a BEP 3 announce query string (server side). Throws TrackerError with a client-facing reason. */
+export function parseAnnounceQuery(query: string, limits: TrackerLimits = DEFAULT_TRACKER_LIMITS): AnnounceParams {
+  const p = parseQueryString(query, limits);
+  const infoHash = requireId(p, 'info_hash', E.BadInfoHash);
+  const peerId = requireId(p, 'peer_id', E.BadPeerId);
+  const portText = one(p, 'port');
+  if (portText === undefined) throw new TrackerError(E.BadPort, 'missing port');
+  const port = parseAmount(portText, 'port', 65535);
+  if (port === undefined) throw new TrackerError(E.BadPort, 'missing port');
+  const eventText = one(p, 'event') ?? '';
+  if (!Object.hasOwn(EVENTS, eventText)) throw new TrackerError(E.BadEvent, 'unknown event');
+  const numwantText = one(p, 'numwant');
+  // A negative numwant (some clients send -1) means "the default".
+  const numwant = numwantText !== undefined && /^-[0-9]{1,10}$/.test(numwantText) ? undefined : parseAmount(numwantText, 'numwant');
+  return {
+    infoHash,
+    peerId,
+    port,
+    uploaded: parseAmount(one(p, 'uploaded'), 'uploaded') ?? 0,
+    downloaded: parseAmount(one(p, 'downloaded'), 'downloaded') ?? 0,
+    left: parseAmount(one(p, 'left'), 'left') ?? 0,
+    event: EVENTS[eventText],
+    numwant: numwant === undefined ? undefined : Math.min(numwant, limits.maxNumwant),
+    // BEP 23: compact unless the client explicitly refuses it (compact=0).
+    compact: one(p, 'compact') !== '0',
+    noPeerId: one(p, 'no_peer_id') === '1',
+    ip: one(p, 'ip'),
+    key: one(p, 'key'),
+    trackerId: one(p, 'trackerid'),
+  };
+}
+
+/** Decodes a BEP 48 scrape query string: zero or more `info_hash` parameters (zero = all, which servers may refuse). */
+export function parseScrapeQuery(query: string, limits: TrackerLimits = DEFAULT_TRACKER_LIMITS): Uint8Array[] {
+  const p = parseQueryString(query, limits);
+  const hashes = p.get('info_hash') ?? [];
+  if (hashes.length > limits.maxScrapeHashes) throw new TrackerError(E.TooLarge, 'too many info hashes in one scrape');
+  return hashes.map((h) => {
+    if (h.length !== 20) throw new TrackerError(E.BadInfoHash, `info_hash must be 20 bytes, got ${h.length}`);
+    return binaryToBytes(h);
+  });
+}
+
+/** What a client puts in an announce query (a subset of AnnounceParams plus free extras). */
+export type AnnounceQueryInput = Omit<AnnounceParams, 'ip' | 'key' | 'trackerId' | 'compact' | 'noPeerId'> & {
+  compact?: boolean;
+  noPeerId?: boolean;
+  ip?: string;
+  key?: string;
+  trackerId?: string;
+};
+
+/** Builds an announce query string (client side), without the leading `?`. */
+export function buildAnnounceQuery(q: AnnounceQueryInput): string {
+  const parts = [
+    `info_hash=${percentEncodeBytes(q.infoHash)}`,
+    `peer_id=${percentEncodeBytes(q.peerId)}`,
+    `port=${q.port}`,
+    `uploaded=${q.uploaded}`,
+    `downloaded=${q.downloaded}`,
+    `left=${q.left}`,
+    `compact=${q.compact === false ? 0 : 1}`,
+  ];
+  if (q.noPeerId) parts.push('no_peer_id=1');
+  if (q.event) parts.push(`event=${q.event}`);
+  if (q.numwant !== undefined) parts.push(`numwant=${q.numwant}`);
+  if (q.key !== undefined) parts.push(`key=${percentEncodeText(q.key)}`);
+  if (q.trackerId !== undefined) parts.push(`trackerid=${percentEncodeBytes(binaryToBytes(q.trackerId))}`);
+  if (q.ip !== undefined) parts.push(`ip=${percentEncodeText(q.ip)}`);
+  return parts.join('&');
+}
+
+/** Builds a scrape query string for one or more info hashes (BEP 48). */
+export function buildScrapeQuery(infoHashes: readonly Uint8Array[]): string {
+  return infoHashes.map((h) => `info_hash=${percentEncodeBytes(h)}`).join('&');
+}
+
+/**
+ * The scrape URL of an announce URL (BEP 48): the last path component must start with
+ * `announce`, which is replaced by `scrape`; otherwise the tracker does not support scrape.
+ */
+export function scrapeUrlOf(announceUrl: string): string | undefined {
+  const q = announceUrl.indexOf('?');
+  const path = q >= 0 ? announceUrl.slice(0, q) : announceUrl;
+  const slash = path.lastIndexOf('/');
+  if (slash < 0 || !path.startsWith('announce', slash + 1)) return undefined;
+  return `${path.slice(0, slash + 1)}scrape${path.slice(slash + 1 + 'announce'.length)}${q >= 0 ? announceUrl.slice(q) : ''}`;
+}
+
+/** Appends a query string to a URL that may already carry one (private trackers put a passkey there). */
+export function withQuery(url: string, query: string): string {
+  return url + (url.includes('?') ? '&' : '?') + query;
+}
+

@@ -1,0 +1,175 @@
+/**
+ * Bencoded HTTP tracker responses (BEP 3), both directions: announce (`interval`, `min interval`,
+ * `tracker id`, `complete`, `incomplete`, `warning message`, peers as a compact string (BEP 23) or
+ * a list of dictionaries, `peers6` (BEP 7)), scrape (BEP 48 `files`), and `failure reason`.
+ */
+import { type BDict, type BValue, decode, encode } from '../bencode/index.js';
+import { BencodeError } from '../bencode/errors.js';
+import { binaryToBytes, bytesToBinary, concatBytes, utf8Decode } from '../../util/bytes.js';
+import { TrackerError, TrackerErrorCode as E } from './errors.js';
+import { compactPeer, formatIPv4, formatIPv6 } from './ip.js';
+import type { AnnounceResult, ScrapeEntry, TrackerPeer } from './types.js';
+
+/** Largest response body a client accepts (a 10,000-peer compact list is 60 KB). */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+export interface AnnounceResponseInput {
+  interval: number;
+  minInterval?: number;
+  trackerId?: string;
+  complete: number;
+  incomplete: number;
+  warning?: string;
+  /** IPv4 and IPv6 peers; in compact form IPv4 goes to `peers` and IPv6 to `peers6`. */
+  peers: readonly TrackerPeer[];
+  compact: boolean;
+  noPeerId?: boolean;
+}
+
+/** Encodes an announce response (server side). */
+export function encodeAnnounceResponse(r: AnnounceResponseInput): Uint8Array {
+  const dict: Record<string, BValue | string | undefined> = {
+    interval: r.interval,
+    'min interval': r.minInterval,
+    'tracker id': r.trackerId,
+    complete: r.complete,
+    incomplete: r.incomplete,
+    'warning message': r.warning,
+  };
+  if (r.compact) {
+    const v4: Uint8Array[] = [];
+    const v6: Uint8Array[] = [];
+    for (const p of r.peers) {
+      const c = compactPeer(p.ip, p.port);
+      if (c) (c.length === 6 ? v4 : v6).push(c);
+    }
+    dict.peers = concatBytes(v4);
+    if (v6.length > 0) dict.peers6 = concatBytes(v6);
+  } else {
+    dict.peers = r.peers.map((p) => {
+      const d: BDict = Object.create(null);
+      d.ip = new TextEncoder().encode(p.ip);
+      d.port = p.port;
+      if (!r.noPeerId && p.peerId) d['peer id'] = p.peerId;
+      return d;
+    });
+  }
+  return encode(dict as Record<string, BValue | string | undefined>);
+}
+
+/** Encodes a `failure reason` response. */
+export function encodeFailure(reason: string, retryIn?: number): Uint8Array {
+  return encode({ 'failure reason': reason, 'retry in': retryIn });
+}
+
+/** Encodes a BEP 48 scrape response: `files` keyed by the raw 20-byte info hash. */
+export function encodeScrapeResponse(entries: readonly ScrapeEntry[]): Uint8Array {
+  const files: Record<string, BDict> = Object.create(null);
+  for (const e of entries) {
+    files[bytesToBinary(e.infoHash)] = { complete: e.complete, downloaded: e.downloaded, incomplete: e.incomplete } as unknown as BDict;
+  }
+  return encode({ files });
+}
+
+function decodeDict(body: Uint8Array): BDict {
+  if (body.length > MAX_RESPONSE_BYTES) throw new TrackerError(E.TooLarge, 'tracker response too large');
+  let v: BValue;
+  try {
+    v = decode(body, { maxDepth: 8, maxTokens: 200_000 });
+  } catch (err) {
+    if (err instanceof BencodeError) throw new TrackerError(E.BadResponse, `tracker response is not bencode: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (typeof v !== 'object' || v instanceof Uint8Array || Array.isArray(v) || typeof v === 'bigint') {
+    throw new TrackerError(E.BadResponse, 'tracker response is not a dictionary');
+  }
+  return v as BDict;
+}
+
+function text(v: BValue | undefined): string | undefined {
+  return v instanceof Uint8Array ? utf8Decode(v) : undefined;
+}
+
+function int(v: BValue | undefined, name: string, max = 2 ** 31 - 1): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || v < 0 || v > max) throw new TrackerError(E.BadResponse, `${name} is not a valid integer`);
+  return v;
+}
+
+/** Reads compact peers: `size` = 6 (IPv4) or 18 (IPv6) bytes each. */
+export function decodeCompactPeers(b: Uint8Array, size: 6 | 18): TrackerPeer[] {
+  if (b.length % size !== 0) throw new TrackerError(E.BadResponse, `compact peer list length ${b.length} is not a multiple of ${size}`);
+  const out: TrackerPeer[] = [];
+  for (let o = 0; o < b.length; o += size) {
+    const ip = size === 6 ? formatIPv4(b, o) : formatIPv6(b, o);
+    const port = (b[o + size - 2] << 8) | b[o + size - 1];
+    out.push({ ip, port });
+  }
+  return out;
+}
+
+function decodePeerList(v: BValue): TrackerPeer[] {
+  if (v instanceof Uint8Array) return decodeCompactPeers(v, 6);
+  if (!Array.isArray(v)) throw new TrackerError(E.BadResponse, 'peers is neither a string nor a list');
+  const out: TrackerPeer[] = [];
+  for (const item of v) {
+    if (typeof item !== 'object' || item instanceof Uint8Array || Array.isArray(item) || typeof item === 'bigint') continue;
+    const d = item as BDict;
+    const ip = text(d.ip);
+    const port = d.port;
+    if (ip === undefined || typeof port !== 'number' || port < 1 || port > 65535) continue;
+    const peerId = d['peer id'];
+    out.push(peerId instanceof Uint8Array && peerId.length === 20 ? { ip, port, peerId } : { ip, port });
+  }
+  return out;
+}
+
+/**
+ * Decodes an announce response (client side). A `failure reason` becomes a thrown TrackerError
+ * with code BT_ERR_TRACKER_FAILURE and the tracker's text as `reason`.
+ */
+export function decodeAnnounceResponse(body: Uint8Array): AnnounceResult {
+  const d = decodeDict(body);
+  const failure = text(d['failure reason']);
+  if (failure !== undefined) throw new TrackerError(E.Failure, failure);
+  const interval = int(d.interval, 'interval');
+  if (interval === undefined) throw new TrackerError(E.BadResponse, 'announce response without interval');
+  const peers = d.peers === undefined ? [] : decodePeerList(d.peers);
+  const p6 = d.peers6;
+  if (p6 instanceof Uint8Array) peers.push(...decodeCompactPeers(p6, 18));
+  const trackerId = d['tracker id'];
+  return {
+    interval,
+    minInterval: int(d['min interval'], 'min interval'),
+    trackerId: trackerId instanceof Uint8Array ? bytesToBinary(trackerId) : undefined,
+    complete: int(d.complete, 'complete'),
+    incomplete: int(d.incomplete, 'incomplete'),
+    warning: text(d['warning message']),
+    peers,
+  };
+}
+
+/** Decodes a scrape response (client side); entries come back in the response's order. */
+export function decodeScrapeResponse(body: Uint8Array): ScrapeEntry[] {
+  const d = decodeDict(body);
+  const failure = text(d['failure reason']);
+  if (failure !== undefined) throw new TrackerError(E.Failure, failure);
+  const files = d.files;
+  if (typeof files !== 'object' || files instanceof Uint8Array || Array.isArray(files) || typeof files === 'bigint') {
+    throw new TrackerError(E.BadResponse, 'scrape response without files');
+  }
+  const out: ScrapeEntry[] = [];
+  for (const key of Object.keys(files)) {
+    if (key.length !== 20) continue;
+    const f = (files as BDict)[key];
+    if (typeof f !== 'object' || f instanceof Uint8Array || Array.isArray(f) || typeof f === 'bigint') continue;
+    const e = f as BDict;
+    out.push({
+      infoHash: binaryToBytes(key),
+      complete: int(e.complete, 'complete') ?? 0,
+      downloaded: int(e.downloaded, 'downloaded') ?? 0,
+      incomplete: int(e.incomplete, 'incomplete') ?? 0,
+    });
+  }
+  return out;
+}

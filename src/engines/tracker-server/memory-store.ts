@@ -1,0 +1,179 @@
+/**
+ * The in-memory SwarmStore: the fastest store, and the reference the others are checked against.
+ * Swarms are keyed by the info hash as a binary string; each swarm keeps its peers in a Map by
+ * peer id (binary string) plus the seeder count, so counts are O(1) and a peer list is one pass
+ * over seeder and leecher lists (starting at a random offset so every peer gets handed out).
+ */
+import type { ScrapeEntry } from '../../codecs/tracker/types.js';
+import type { Rng } from '../../ports/rng.js';
+import type { StoredPeer, SwarmAnnounce, SwarmAnnounceResult, SwarmStore, SwarmTotals } from '../../ports/swarm-store.js';
+import { bytesToBinary } from '../../util/bytes.js';
+
+interface Peer extends StoredPeer {
+  seeder: boolean;
+  v6: boolean;
+  expiresAt: number;
+  /** Index in its swarm's seeder or leecher list (swap-remove keeps removal O(1)). */
+  slot: number;
+}
+
+interface Swarm {
+  peers: Map<string, Peer>;
+  seeds: Peer[];
+  leeches: Peer[];
+  downloaded: number;
+}
+
+function listAdd(list: Peer[], p: Peer): void {
+  p.slot = list.length;
+  list.push(p);
+}
+
+function listRemove(list: Peer[], p: Peer): void {
+  const last = list.pop()!;
+  if (last !== p) {
+    list[p.slot] = last;
+    last.slot = p.slot;
+  }
+}
+
+/** Picks up to `want` peers of `pool` matching `ok`, starting at a random index and wrapping. */
+export function pickPeers<P>(pool: readonly P[], want: number, start: number, ok: (p: P) => boolean, out: P[]): void {
+  const n = pool.length;
+  for (let i = 0; i < n && out.length < want; i++) {
+    const p = pool[(start + i) % n];
+    if (ok(p)) out.push(p);
+  }
+}
+
+export class MemorySwarmStore implements SwarmStore {
+  private readonly swarms = new Map<string, Swarm>();
+
+  constructor(private readonly deps: { rng: Rng }) {}
+
+  async announce(a: SwarmAnnounce): Promise<SwarmAnnounceResult> {
+    return this.announceSync(a);
+  }
+
+  /** The synchronous core of `announce` (the HTTP and UDP servers call it without a promise when they can). */
+  announceSync(a: SwarmAnnounce): SwarmAnnounceResult {
+    const key = bytesToBinary(a.infoHash);
+    let swarm = this.swarms.get(key);
+    const id = bytesToBinary(a.peer.peerId);
+    if (a.event === 'stopped') {
+      if (!swarm) return { complete: 0, incomplete: 0, downloaded: 0, peers: [] };
+      const old = swarm.peers.get(id);
+      if (old) this.remove(swarm, id, old);
+      return { complete: swarm.seeds.length, incomplete: swarm.leeches.length, downloaded: swarm.downloaded, peers: [] };
+    }
+    if (!swarm) swarm = this.swarmFor(key);
+    const seeder = a.left === 0;
+    let self = swarm.peers.get(id);
+    if (a.event === 'completed' && (!self || !self.seeder)) swarm.downloaded++;
+    if (self) {
+      if (self.seeder !== seeder) {
+        listRemove(self.seeder ? swarm.seeds : swarm.leeches, self);
+        listAdd(seeder ? swarm.seeds : swarm.leeches, self);
+        self.seeder = seeder;
+      }
+      self.ip = a.peer.ip;
+      self.port = a.peer.port;
+      self.v6 = a.peer.ip.includes(':');
+      self.expiresAt = a.now + a.ttlMs;
+    } else {
+      self = { peerId: a.peer.peerId, ip: a.peer.ip, port: a.peer.port, seeder, v6: a.peer.ip.includes(':'), expiresAt: a.now + a.ttlMs, slot: 0 };
+      swarm.peers.set(id, self);
+      listAdd(seeder ? swarm.seeds : swarm.leeches, self);
+    }
+    const peers = this.select(swarm, self, a);
+    return { complete: swarm.seeds.length, incomplete: swarm.leeches.length, downloaded: swarm.downloaded, peers };
+  }
+
+  private remove(swarm: Swarm, id: string, p: Peer): void {
+    swarm.peers.delete(id);
+    listRemove(p.seeder ? swarm.seeds : swarm.leeches, p);
+  }
+
+  private select(swarm: Swarm, self: Peer, a: SwarmAnnounce): StoredPeer[] {
+    const want = a.numwant;
+    const out: Peer[] = [];
+    if (want <= 0 || swarm.peers.size <= 1) return out;
+    const family = a.family;
+    const now = a.now;
+    const fits = (p: Peer) => p !== self && p.expiresAt > now && (family === 'any' || p.v6 === (family === 'IPv6'));
+    // BEP 3 leaves the choice to the tracker: a seeder gains nothing from seeders, so it gets
+    // leechers only; a leecher gets seeders first (they have every piece), then leechers.
+    if (!self.seeder && swarm.seeds.length > 0) pickPeers(swarm.seeds, want, this.deps.rng.int(swarm.seeds.length), fits, out);
+    if (swarm.leeches.length > 0) pickPeers(swarm.leeches, want, this.deps.rng.int(swarm.leeches.length), fits, out);
+    return out;
+  }
+
+  /** Puts a peer back as it was saved (stores that persist load their state through this). */
+  restorePeer(infoHash: Uint8Array, peer: StoredPeer, seeder: boolean, expiresAt: number): void {
+    const key = bytesToBinary(infoHash);
+    const swarm = this.swarmFor(key);
+    const id = bytesToBinary(peer.peerId);
+    const old = swarm.peers.get(id);
+    if (old) this.remove(swarm, id, old);
+    const p: Peer = { peerId: peer.peerId, ip: peer.ip, port: peer.port, seeder, v6: peer.ip.includes(':'), expiresAt, slot: 0 };
+    swarm.peers.set(id, p);
+    listAdd(seeder ? swarm.seeds : swarm.leeches, p);
+  }
+
+  /** A swarm's completed count (0 for unknown swarms). */
+  downloadedOf(infoHash: Uint8Array): number {
+    return this.swarms.get(bytesToBinary(infoHash))?.downloaded ?? 0;
+  }
+
+  /** Sets a swarm's completed count as it was saved. */
+  restoreDownloaded(infoHash: Uint8Array, downloaded: number): void {
+    this.swarmFor(bytesToBinary(infoHash)).downloaded = downloaded;
+  }
+
+  private swarmFor(key: string): Swarm {
+    let swarm = this.swarms.get(key);
+    if (!swarm) {
+      swarm = { peers: new Map(), seeds: [], leeches: [], downloaded: 0 };
+      this.swarms.set(key, swarm);
+    }
+    return swarm;
+  }
+
+  async scrape(infoHashes: readonly Uint8Array[]): Promise<ScrapeEntry[]> {
+    return infoHashes.map((h) => {
+      const s = this.swarms.get(bytesToBinary(h));
+      return s
+        ? { infoHash: h, complete: s.seeds.length, downloaded: s.downloaded, incomplete: s.leeches.length }
+        : { infoHash: h, complete: 0, downloaded: 0, incomplete: 0 };
+    });
+  }
+
+  async expire(now: number): Promise<number> {
+    let removed = 0;
+    for (const [key, swarm] of this.swarms) {
+      for (const [id, p] of swarm.peers) {
+        if (p.expiresAt <= now) {
+          this.remove(swarm, id, p);
+          removed++;
+        }
+      }
+      // An empty swarm that never completed carries no information worth keeping.
+      if (swarm.peers.size === 0 && swarm.downloaded === 0) this.swarms.delete(key);
+    }
+    return removed;
+  }
+
+  async totals(): Promise<SwarmTotals> {
+    let seeders = 0;
+    let peers = 0;
+    let completed = 0;
+    for (const s of this.swarms.values()) {
+      seeders += s.seeds.length;
+      peers += s.peers.size;
+      completed += s.downloaded;
+    }
+    return { torrents: this.swarms.size, seeders, leechers: peers - seeders, completed };
+  }
+
+  async close(): Promise<void> {}
+}

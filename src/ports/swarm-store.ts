@@ -1,0 +1,65 @@
+/**
+ * SwarmStore: where a tracker keeps its swarms (memory, SQLite, Redis). One call per announce does
+ * the update and the peer selection together, so a networked store needs one round trip.
+ *
+ * Invariants every store keeps (checked by the compliance suite in
+ * src/adapters/testing/swarm-store-compliance.ts):
+ * - a peer is identified by (info hash, peer id); re-announcing replaces its address and state;
+ * - `stopped` removes the peer and returns no peers;
+ * - `completed` counts a download once per peer that was not already a seeder;
+ * - smart peer lists: a seeder is never sent seeders; a leecher gets seeders first, then leechers;
+ *   a peer is never sent itself; at most `numwant` peers, only of the requested address family;
+ * - peers not seen for `ttlMs` disappear (from counts and lists) once `expire(now)` runs past it;
+ * - `downloaded` (completed count) survives peers leaving.
+ */
+import type { AnnounceEvent, ScrapeEntry } from '../codecs/tracker/types.js';
+
+export interface StoredPeer {
+  /** 20 bytes. */
+  peerId: Uint8Array;
+  /** Textual IPv4 or IPv6 address. */
+  ip: string;
+  port: number;
+}
+
+export interface SwarmAnnounce {
+  infoHash: Uint8Array;
+  peer: StoredPeer;
+  /** Bytes left; 0 makes the peer a seeder. */
+  left: number;
+  event: AnnounceEvent | undefined;
+  /** Peers wanted (already capped by the server). */
+  numwant: number;
+  /** Which address family to return: a UDP client over IPv4 cannot use IPv6 peers. */
+  family: 'IPv4' | 'IPv6' | 'any';
+  /** Current wall time, ms. */
+  now: number;
+  /** The peer expires `ttlMs` after `now` unless it announces again. */
+  ttlMs: number;
+}
+
+export interface SwarmAnnounceResult {
+  complete: number;
+  incomplete: number;
+  downloaded: number;
+  peers: StoredPeer[];
+}
+
+export interface SwarmTotals {
+  torrents: number;
+  seeders: number;
+  leechers: number;
+  /** Sum of completed downloads over all swarms. */
+  completed: number;
+}
+
+export interface SwarmStore {
+  announce(a: SwarmAnnounce): Promise<SwarmAnnounceResult>;
+  /** Counts for each hash, in order; unknown hashes give zeros. */
+  scrape(infoHashes: readonly Uint8Array[], now: number): Promise<ScrapeEntry[]>;
+  /** Removes peers whose expiry is at or before `now`; resolves to how many were removed. */
+  expire(now: number): Promise<number>;
+  totals(now: number): Promise<SwarmTotals>;
+  /** Writes anything buffered and releases resources; idempotent. */
+  close(): Promise<void>;
+}

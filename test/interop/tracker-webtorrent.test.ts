@@ -1,0 +1,77 @@
+/**
+ * Two `webtorrent` clients (each in its own Node process, WebRTC through node-datachannel on
+ * loopback) find each other through torrentkit's WebSocket tracker and complete a download: the
+ * tracker relays their offers and answers and counts the announces.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { nodeHttpGet } from '../../src/adapters/node/http-get.js';
+import { startTracker } from '../../src/adapters/node/tracker-server.js';
+import { ROOT, tempDir } from '../helpers/tools.js';
+
+const PEER = join(ROOT, 'test/interop/fixtures/webtorrent-peer.mjs');
+
+function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc: ChildProcess; next: () => Promise<Record<string, unknown>> } {
+  const proc = spawn(process.execPath, [PEER, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        if (proc.exitCode !== null) return resolve();
+        const k = setTimeout(() => proc.kill('SIGKILL'), 3000);
+        proc.once('exit', () => {
+          clearTimeout(k);
+          resolve();
+        });
+        proc.kill('SIGTERM');
+      }),
+  );
+  let buf = '';
+  let stderr = '';
+  const lines: Record<string, unknown>[] = [];
+  const waiters: ((l: Record<string, unknown>) => void)[] = [];
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
+      buf = buf.slice(i + 1);
+      const w = waiters.shift();
+      if (w) w(l);
+      else lines.push(l);
+    }
+  });
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const l = lines.shift();
+      if (l) return resolve(l);
+      const timer = setTimeout(() => reject(new Error(`webtorrent peer timed out: ${stderr}`)), 40_000);
+      waiters.push((x) => {
+        clearTimeout(timer);
+        resolve(x);
+      });
+    });
+  return { proc, next };
+}
+
+test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 90_000 }, async (t) => {
+  const dir = tempDir(t);
+  const tracker = await startTracker({ httpPort: 0, ws: true, store: 'memory:', intervalS: 60 });
+  t.after(() => tracker.close());
+  const announce = `ws://127.0.0.1:${tracker.httpPort}`;
+  const data = randomBytes(300_000);
+  writeFileSync(join(dir, 'in.bin'), data);
+  const seeder = runPeer(t, ['seed', join(dir, 'in.bin'), announce]);
+  const { magnet } = await seeder.next();
+  const leecher = runPeer(t, ['leech', String(magnet), announce, join(dir, 'out.bin')]);
+  assert.deepEqual(await leecher.next(), { done: true });
+  assert.ok(readFileSync(join(dir, 'out.bin')).equals(data), 'leecher got the exact bytes');
+  const stats = JSON.parse(new TextDecoder().decode((await nodeHttpGet.get(`http://127.0.0.1:${tracker.httpPort}/stats.json`)).body)) as {
+    announces: { ws: number };
+  };
+  assert.ok(stats.announces.ws >= 2, `ws announces counted: ${JSON.stringify(stats.announces)}`);
+});

@@ -1,0 +1,193 @@
+/**
+ * The tracker server (HTTP + UDP over the memory store) against torrentkit's own tracker clients
+ * and raw requests: smart peer lists, scrape, stats, private mode, bad input counted and answered.
+ */
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { systemClock } from '../../src/adapters/node/clock.js';
+import { nodeDatagrams } from '../../src/adapters/node/datagram.js';
+import { nodeHttpGet } from '../../src/adapters/node/http-get.js';
+import { cryptoRng } from '../../src/adapters/node/rng.js';
+import { startTracker } from '../../src/adapters/node/tracker-server.js';
+import { decodeUdpResponse, encodeUdpAnnounceRequest, encodeUdpConnectRequest } from '../../src/codecs/tracker/udp.js';
+import { HttpTrackerClient } from '../../src/engines/tracker/http-client.js';
+import type { AnnounceRequest } from '../../src/engines/tracker/types.js';
+import { UdpTrackerClient } from '../../src/engines/tracker/udp-client.js';
+import { fromHex, toHex } from '../../src/util/bytes.js';
+import { TrackerError } from '../../src/codecs/tracker/errors.js';
+import { tempDir } from '../helpers/tools.js';
+
+const udpDeps = { clock: systemClock, rng: cryptoRng, datagrams: nodeDatagrams };
+
+function req(hash: Uint8Array, n: number, left: number, extra: Partial<AnnounceRequest> = {}): AnnounceRequest {
+  const peerId = new TextEncoder().encode(`-TK0100-${String(n).padStart(12, '0')}`);
+  return { infoHash: hash, peerId, port: 6000 + n, uploaded: 0, downloaded: 0, left, event: 'started', numwant: 50, key: n, ...extra };
+}
+
+async function json(url: string): Promise<Record<string, unknown>> {
+  return JSON.parse(new TextDecoder().decode((await nodeHttpGet.get(url)).body)) as Record<string, unknown>;
+}
+
+test('HTTP and UDP announces share swarms; smart lists; scrape; stats', async (t) => {
+  const tr = await startTracker({ httpPort: 0, udpPort: 0, store: 'memory:', intervalS: 60 });
+  t.after(() => tr.close());
+  const http = new HttpTrackerClient({ http: nodeHttpGet }, `http://127.0.0.1:${tr.httpPort}/announce`);
+  const udp = new UdpTrackerClient(udpDeps, `udp://127.0.0.1:${tr.udpPort}`, { retransmitBaseMs: 200, maxRetransmits: 2 });
+  t.after(() => udp.close());
+  const hash = fromHex('aa'.repeat(20));
+  const seed = await http.announce(req(hash, 1, 0));
+  assert.deepEqual(seed.peers, []);
+  assert.ok(seed.interval >= 60 && seed.interval <= 66, `interval ${seed.interval} has jitter within 10%`);
+  assert.equal(seed.minInterval, 30);
+  await udp.announce(req(hash, 2, 100));
+  const leech = await http.announce(req(hash, 3, 100));
+  assert.equal(leech.complete, 1);
+  assert.equal(leech.incomplete, 2);
+  assert.deepEqual(leech.peers.map((p) => p.port), [6001, 6002], 'seeder first, then the other leecher, never itself');
+  const seedAgain = await udp.announce(req(hash, 1, 0, { event: undefined }));
+  assert.deepEqual(seedAgain.peers.map((p) => p.port).sort(), [6002, 6003], 'a seeder gets only leechers');
+  assert.ok(seedAgain.peers.every((p) => p.ip === '127.0.0.1'));
+  await http.announce(req(hash, 3, 0, { event: 'completed' }));
+  await udp.announce(req(hash, 2, 0, { event: 'stopped' }));
+  const [viaHttp] = await http.scrape([hash]);
+  const [viaUdp] = await udp.scrape([hash]);
+  assert.deepEqual([viaHttp.complete, viaHttp.incomplete, viaHttp.downloaded], [2, 0, 1]);
+  assert.deepEqual([viaUdp.complete, viaUdp.incomplete, viaUdp.downloaded], [2, 0, 1]);
+  const stats = await json(`http://127.0.0.1:${tr.httpPort}/stats.json`);
+  assert.equal(stats.torrents, 1);
+  assert.equal(stats.seeders, 2);
+  assert.equal(stats.completed, 1);
+  assert.deepEqual(stats.announces, { http: 3, udp: 3, ws: 0 });
+  assert.deepEqual(stats.clients, { TK0100: 6 });
+  const metrics = new TextDecoder().decode((await nodeHttpGet.get(`http://127.0.0.1:${tr.httpPort}/metrics`)).body);
+  assert.match(metrics, /torrentkit_tracker_peers\{state="seeder"\} 2/);
+  assert.match(metrics, /torrentkit_tracker_announces_total\{transport="udp"\} 3/);
+  const html = new TextDecoder().decode((await nodeHttpGet.get(`http://127.0.0.1:${tr.httpPort}/stats`)).body);
+  assert.match(html, /<th>completed<\/th><td>1<\/td>/);
+});
+
+test('bad HTTP input gets a failure reason and is counted; slow and oversized requests are dropped', async (t) => {
+  const tr = await startTracker({ httpPort: 0, store: 'memory:', headersTimeoutMs: 1000 });
+  t.after(() => tr.close());
+  const base = `http://127.0.0.1:${tr.httpPort}`;
+  const bad = async (q: string) => new TextDecoder().decode((await nodeHttpGet.get(`${base}/announce?${q}`)).body);
+  assert.match(await bad('info_hash=abc&peer_id=x&port=1'), /failure reason.*info_hash must be 20 bytes/);
+  assert.match(await bad(`info_hash=${'%aa'.repeat(20)}&peer_id=${'b'.repeat(20)}&port=99999`), /failure reason/);
+  assert.match(await bad(`info_hash=${'%aa'.repeat(20)}&peer_id=${'b'.repeat(20)}&port=1&event=nope`), /unknown event/);
+  assert.match(await bad('%zz'), /failure reason/);
+  // Oversized request head.
+  const big = await nodeHttpGet.get(`${base}/announce?x=${'a'.repeat(20_000)}`).catch((e: Error) => e);
+  assert.ok(big instanceof Error || big.status === 431);
+  // A client that never finishes its request is cut off.
+  const slowClosed = await new Promise<boolean>((resolve) => {
+    const s = connect(tr.httpPort!, '127.0.0.1', () => s.write('GET /announce?info_hash='));
+    s.on('close', () => resolve(true));
+    s.on('error', () => {});
+    setTimeout(() => {
+      s.destroy();
+      resolve(false);
+    }, 15_000).unref();
+  });
+  assert.ok(slowClosed, 'slow client dropped');
+  const stats = await json(`${base}/stats.json`);
+  const errors = stats.errors as Record<string, number>;
+  assert.equal(errors.BT_ERR_TRACKER_BAD_INFO_HASH, 1);
+  assert.equal(errors.BT_ERR_TRACKER_BAD_NUMBER, 1);
+  assert.equal(errors.BT_ERR_TRACKER_BAD_EVENT, 1);
+  assert.equal(errors.BT_ERR_TRACKER_BAD_INFO_HASH + errors.BT_ERR_TRACKER_BAD_QUERY, 2);
+  assert.ok((errors.BT_ERR_TRACKER_TOO_LARGE ?? 0) >= 1, JSON.stringify(errors));
+  assert.ok((errors.BT_ERR_TRACKER_HTTP_TIMEOUT ?? 0) >= 1, JSON.stringify(errors));
+});
+
+test('UDP: forged connection ids and garbage get error actions and are counted', async (t) => {
+  const tr = await startTracker({ udpPort: 0, httpPort: 0, store: 'memory:' });
+  t.after(() => tr.close());
+  const sock = createSocket('udp4');
+  t.after(() => sock.close());
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const ask = (packet: Uint8Array) =>
+    new Promise<Uint8Array | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), 500);
+      sock.once('message', (m) => {
+        clearTimeout(timer);
+        resolve(new Uint8Array(m));
+      });
+      sock.send(packet, tr.udpPort!, '127.0.0.1');
+    });
+  const forged = encodeUdpAnnounceRequest({
+    connectionId: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]),
+    transactionId: 77,
+    infoHash: new Uint8Array(20),
+    peerId: new Uint8Array(20),
+    downloaded: 0,
+    left: 0,
+    uploaded: 0,
+    event: undefined,
+    key: 0,
+    numwant: 5,
+    port: 1,
+  });
+  const r1 = decodeUdpResponse((await ask(forged))!);
+  assert.equal(r1.action, 'error');
+  assert.equal(r1.transactionId, 77);
+  const c = decodeUdpResponse((await ask(encodeUdpConnectRequest(5)))!);
+  assert.equal(c.action, 'connect');
+  const truncated = encodeUdpAnnounceRequest({ ...forgedFields(), connectionId: c.action === 'connect' ? c.connectionId : new Uint8Array(8) }).subarray(0, 60);
+  assert.equal(decodeUdpResponse((await ask(truncated))!).action, 'error');
+  assert.equal(await ask(new Uint8Array(3)), undefined, 'a packet too short for a transaction id is dropped silently');
+  const stats = await json(`http://127.0.0.1:${tr.httpPort}/stats.json`);
+  const errors = stats.errors as Record<string, number>;
+  assert.equal(errors.BT_ERR_TRACKER_BAD_CONNECTION_ID, 1);
+  assert.equal(errors.BT_ERR_TRACKER_UDP_TRUNCATED, 2);
+});
+
+function forgedFields() {
+  return { transactionId: 1, infoHash: new Uint8Array(20), peerId: new Uint8Array(20), downloaded: 0, left: 0, uploaded: 0, event: undefined, key: 0, numwant: 5, port: 1 };
+}
+
+test('private mode: allow list file reloaded on change, API adds hashes', async (t) => {
+  const dir = tempDir(t);
+  const allow = join(dir, 'allow.txt');
+  const a = fromHex('11'.repeat(20));
+  const b = fromHex('22'.repeat(20));
+  const c = fromHex('33'.repeat(20));
+  writeFileSync(allow, `# allowed\n${toHex(a)}\n`);
+  const tr = await startTracker({ httpPort: 0, store: 'memory:', allowFile: allow });
+  t.after(() => tr.close());
+  const http = new HttpTrackerClient({ http: nodeHttpGet }, `http://127.0.0.1:${tr.httpPort}/announce`);
+  await http.announce(req(a, 1, 0));
+  const refused = await http.announce(req(b, 1, 0)).catch((e: unknown) => e);
+  assert.ok(refused instanceof TrackerError && refused.code === 'BT_ERR_TRACKER_FAILURE' && /not registered/.test(refused.reason));
+  writeFileSync(allow, `${toHex(a)}\n${toHex(b)}\n`);
+  let ok = false;
+  for (let i = 0; i < 50 && !ok; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    ok = await http.announce(req(b, 1, 0)).then(
+      () => true,
+      () => false,
+    );
+  }
+  assert.ok(ok, 'the reloaded allow list admits the new hash');
+  tr.core.allow(c);
+  await http.announce(req(c, 1, 0));
+});
+
+test('the ip parameter is ignored unless trusted; X-Forwarded-For only with trust-proxy', async (t) => {
+  const plain = await startTracker({ httpPort: 0, store: 'memory:' });
+  t.after(() => plain.close());
+  const trusting = await startTracker({ httpPort: 0, store: 'memory:', trustProxy: true });
+  t.after(() => trusting.close());
+  const hash = fromHex('44'.repeat(20));
+  for (const tr of [plain, trusting]) {
+    const base = `http://127.0.0.1:${tr.httpPort}/announce`;
+    const q1 = `info_hash=${'%44'.repeat(20)}&peer_id=${'a'.repeat(20)}&port=1&left=0&ip=10.9.9.9`;
+    await nodeHttpGet.get(`${base}?${q1}`, { headers: { 'X-Forwarded-For': '10.1.2.3, 10.0.0.1' } });
+    const http = new HttpTrackerClient({ http: nodeHttpGet }, base);
+    const r = await http.announce(req(hash, 2, 5));
+    assert.equal(r.peers[0].ip, tr === plain ? '127.0.0.1' : '10.1.2.3');
+  }
+});
