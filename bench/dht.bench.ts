@@ -74,6 +74,7 @@ function ours(): Impl {
     },
     async closeAll() {
       await Promise.all(nodes.map((n) => n.close()));
+      nodes.length = 0;
     },
   };
 }
@@ -127,6 +128,8 @@ function theirs(): Impl {
     },
     async closeAll() {
       await Promise.all(nodes.map((d) => new Promise<void>((r) => d.destroy(() => r()))));
+      nodes.length = 0;
+      sent.clear();
     },
   };
 }
@@ -159,7 +162,6 @@ function heapMiB(): number {
 
 async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; buildMs: number; heapMiB: number }> {
   const rng = new SeededRng(SEED);
-  const heap0 = heapMiB();
   const t0 = performance.now();
   await impl.start(0, address(0), []);
   for (let i = 1; i < NODES; i += 50) {
@@ -176,7 +178,7 @@ async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; build
   for (let i = 0; i < hashes.length; i += 10) {
     await Promise.all(hashes.slice(i, i + 10).map((h) => impl.announce(h.by, h.ih, h.port)));
   }
-  const heap = heapMiB() - heap0;
+  const heapBuilt = heapMiB();
   const before: LookupStat[] = [];
   for (const h of hashes) before.push(await impl.lookup(rng.int(NODES), h.ih, h.port));
   // 20% of the nodes leave; lookups start from the others.
@@ -192,6 +194,10 @@ async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; build
     }),
   );
   await impl.closeAll();
+  // What the network held: the heap after building it minus the heap once it is closed and
+  // collected (a baseline taken before building would still hold the previous run's garbage).
+  await new Promise((r) => setTimeout(r, 500));
+  const heap = heapBuilt - heapMiB();
   return { before: summarize(before), after: summarize(after), buildMs, heapMiB: heap };
 }
 
