@@ -21,6 +21,8 @@ export interface StoredPeer {
   /** Textual IPv4 or IPv6 address. */
   ip: string;
   port: number;
+  /** BEP 23/7 compact form (6 or 18 bytes), when the store keeps it ready. */
+  readonly compact?: Uint8Array;
 }
 
 export interface SwarmAnnounce {

@@ -4,6 +4,7 @@
  * peer id (binary string) plus the seeder count, so counts are O(1) and a peer list is one pass
  * over seeder and leecher lists (starting at a random offset so every peer gets handed out).
  */
+import { compactPeer } from '../../codecs/tracker/ip.js';
 import type { ScrapeEntry } from '../../codecs/tracker/types.js';
 import type { Rng } from '../../ports/rng.js';
 import type { StoredPeer, SwarmAnnounce, SwarmAnnounceResult, SwarmStore, SwarmTotals } from '../../ports/swarm-store.js';
@@ -26,8 +27,23 @@ class Peer implements StoredPeer {
     public slot: number,
   ) {}
 
+  private packed: Uint8Array | undefined;
+
   get peerId(): Uint8Array {
     return binaryToBytes(this.id);
+  }
+
+  /** Compact bytes, made the first time this peer is handed out and kept until it moves. */
+  get compact(): Uint8Array | undefined {
+    return (this.packed ??= compactPeer(this.ip, this.port));
+  }
+
+  move(ip: string, port: number): void {
+    if (ip === this.ip && port === this.port) return;
+    this.ip = ip;
+    this.port = port;
+    this.v6 = ip.includes(':');
+    this.packed = undefined;
   }
 }
 
@@ -96,9 +112,7 @@ export class MemorySwarmStore implements SwarmStore {
         listAdd(seeder ? swarm.seeds : swarm.leeches, self);
         self.seeder = seeder;
       }
-      self.ip = a.peer.ip;
-      self.port = a.peer.port;
-      self.v6 = a.peer.ip.includes(':');
+      self.move(a.peer.ip, a.peer.port);
       self.expiresAt = a.now + a.ttlMs;
     } else {
       self = new Peer(id, a.peer.ip, a.peer.port, seeder, a.peer.ip.includes(':'), a.now + a.ttlMs, 0);
