@@ -34,3 +34,6 @@ export { createDhtNode, createLsdService } from './adapters/node/dht.js';
 export { generatePeerId, parsePeerId, PEER_ID_PREFIX, type PeerClient } from './codecs/wire/peer-id.js';
 export { WireError, WireErrorCode } from './codecs/wire/errors.js';
 export type { PeerId } from './util/units.js';
+export { MagnetTorrent, type MagnetStats, type MagnetTorrentEvents, type MagnetTorrentOptions } from './engines/session/magnet/magnet-torrent.js';
+export { MetadataFetcher, DEFAULT_MAX_METADATA_BYTES, type MetadataPeer, type MetadataFetcherOptions } from './engines/session/magnet/metadata-fetcher.js';
+export { UtMetadataExtension } from './engines/session/magnet/ut-metadata.js';
