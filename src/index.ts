@@ -51,3 +51,6 @@ export type { AddOptions, PeerInfo, TorrentEvents, TorrentState, TorrentStats } 
 export type { Storage, StorageFactory, StorageFile, FileStat } from './ports/storage.js';
 export { MemoryStorage } from './engines/storage/memory-storage.js';
 export { FileStorage, fileStorageFactory } from './adapters/node/file-storage.js';
+export { MagnetTorrent, type MagnetStats, type MagnetTorrentEvents, type MagnetTorrentOptions } from './engines/session/magnet/magnet-torrent.js';
+export { MetadataFetcher, DEFAULT_MAX_METADATA_BYTES, type MetadataPeer, type MetadataFetcherOptions } from './engines/session/magnet/metadata-fetcher.js';
+export { UtMetadataExtension } from './engines/session/magnet/ut-metadata.js';
