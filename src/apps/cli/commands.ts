@@ -1,5 +1,19 @@
 /** The list of CLI commands, in the order --help shows them. */
 import type { Command } from './command.js';
+import { createCommand } from './create.js';
+import { dhtCommand } from './dht.js';
+import { downloadCommand } from './download.js';
+import { infoCommand } from './info.js';
+import { magnetCommand } from './magnet.js';
+import { seedCommand } from './seed.js';
 import { trackerCommand } from './tracker.js';
 
-export const commands: Command[] = [trackerCommand];
+export const commands: Command[] = [
+  downloadCommand,
+  seedCommand,
+  createCommand,
+  infoCommand,
+  magnetCommand,
+  trackerCommand,
+  dhtCommand,
+];

@@ -105,3 +105,17 @@ test('decodePrefix reports where the value ended', () => {
   assert.deepEqual({ ...(value as object) }, { a: 1 });
   assert.equal(end, 8);
 });
+
+test('the encoder sizes its output exactly, UTF-8 included', () => {
+  const values: BEncodable[] = [
+    'ö€😀 \ud800 lone',
+    { 'k\xff': [1, -22, 333n, utf8Encode('bytes')], a: new Map<string, BEncodable>([['z', 'é']]) },
+    [[], {}, '', 0, -1, 2 ** 53 - 1],
+    new Uint8Array(100_000),
+  ];
+  for (const v of values) {
+    const out = encode(v);
+    assert.equal(out.byteLength, out.buffer.byteLength, 'one exact allocation');
+    assert.deepEqual(encode(decode(out)), out);
+  }
+});

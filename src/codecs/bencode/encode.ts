@@ -111,9 +111,69 @@ class Writer {
   }
 }
 
+/** UTF-8 length of a JS string, as TextEncoder writes it (a lone surrogate becomes U+FFFD). */
+function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 2 UTF-16 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
+
+function digits(n: number): number {
+  return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length;
+}
+
+/**
+ * Size of the encoding, so the output is allocated once at its final size: encoding a torrent
+ * with megabytes of piece hashes then costs one copy of them, not a chain of doublings.
+ * Anything the encoder would refuse is sized loosely; `value` still checks it and throws.
+ */
+function sizeOf(v: BEncodable, depth: number): number {
+  if (depth > 1000) return 0;
+  if (v instanceof Uint8Array) return digits(v.length) + 1 + v.length;
+  switch (typeof v) {
+    case 'string': {
+      const n = utf8Length(v);
+      return digits(n) + 1 + n;
+    }
+    case 'number':
+      return 2 + String(v).length;
+    case 'bigint':
+      return 2 + v.toString().length;
+    case 'object':
+      break;
+    default:
+      return 0;
+  }
+  if (v === null) return 0;
+  let n = 2;
+  if (Array.isArray(v)) {
+    for (const item of v as readonly BEncodable[]) n += sizeOf(item, depth + 1);
+    return n;
+  }
+  if (v instanceof Map) {
+    for (const [k, item] of v as ReadonlyMap<string, BEncodable>) n += digits(k.length) + 1 + k.length + sizeOf(item, depth + 1);
+    return n;
+  }
+  const obj = v as { readonly [key: string]: BEncodable | undefined };
+  for (const k in obj) {
+    const item = obj[k];
+    if (item === undefined || !Object.hasOwn(obj, k)) continue;
+    n += digits(k.length) + 1 + k.length + sizeOf(item, depth + 1);
+  }
+  return n;
+}
+
 /** Encodes a value canonically. */
 export function encode(value: BEncodable): Uint8Array {
-  const w = new Writer(256);
+  const w = new Writer(Math.max(16, sizeOf(value, 0)));
   w.value(value, 0);
-  return w.buf.subarray(0, w.pos);
+  return w.pos === w.buf.length ? w.buf : w.buf.subarray(0, w.pos);
 }

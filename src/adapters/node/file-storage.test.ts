@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { storageCompliance } from '../testing/storage-compliance.js';
+import { FileStorage } from './file-storage.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tk-storage-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+
+storageCompliance('file storage', (files) => new FileStorage(files, { dir: join(root, `case${n++}`), id: 'abc', maxOpenFiles: 2 }));
+
+test('file storage refuses paths that escape the download folder', () => {
+  for (const path of [['..', 'x'], ['a', '..', '..', 'x'], [], ['a/b'], ['']]) {
+    assert.throws(
+      () => new FileStorage([{ path, length: 1, offset: 0 }], { dir: root, id: 'x' }),
+      (err: Error & { code?: string }) => err.code === 'BT_ERR_STORAGE_BAD_PATH',
+    );
+  }
+});
+
+test('file storage writes real files under the folder, lazily', async () => {
+  const dir = join(root, 'lazy');
+  const s = new FileStorage(
+    [
+      { path: ['t', 'a.bin'], length: 4, offset: 0 },
+      { path: ['t', 'sub', 'b.bin'], length: 4, offset: 4 },
+    ],
+    { dir, id: 'x' },
+  );
+  assert.equal(existsSync(join(dir, 't')), false);
+  await s.write(4, Uint8Array.from([1, 2, 3, 4]));
+  assert.equal(existsSync(join(dir, 't', 'a.bin')), false);
+  assert.deepEqual([...readFileSync(join(dir, 't', 'sub', 'b.bin'))], [1, 2, 3, 4]);
+  await s.close();
+});
+
+test('a full disk gives BT_ERR_STORAGE_NO_SPACE', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const mnt = join(root, 'small-disk');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(mnt);
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+  if (r.status !== 0) {
+    if (process.env.CI === 'true' && process.getuid?.() === 0) throw new Error(`mount failed: ${r.stderr}`);
+    t.skip('cannot mount a small tmpfs here (needs root)');
+    return;
+  }
+  t.after(() => spawnSync('umount', [mnt]));
+  const s = new FileStorage([{ path: ['big.bin'], length: 1 << 20, offset: 0 }], { dir: mnt, id: 'x' });
+  await assert.rejects(
+    s.write(0, new Uint8Array(1 << 20)),
+    (err: Error & { code?: string }) => err.code === 'BT_ERR_STORAGE_NO_SPACE',
+  );
+  await s.close();
+});

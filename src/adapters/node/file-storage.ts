@@ -1,0 +1,298 @@
+/**
+ * Storage on the file system (node:fs/promises).
+ *
+ * - Files are created lazily, on the first write into them (empty selected files on selection).
+ * - A bounded pool of open handles (LRU), so torrents with thousands of files do not run out of
+ *   descriptors.
+ * - Only selected files are written. The bytes of a verified piece that fall into a file the user
+ *   did not select are kept aside in `<dir>/.torrentkit/parts/<id>/`, never written into that file;
+ *   they move into the file if it is selected later, and are read from there for uploads.
+ * - Every path is resolved below the download folder and checked to stay there, on top of the
+ *   sanitising the metainfo parser already did.
+ * - ENOSPC / EDQUOT become BT_ERR_STORAGE_NO_SPACE; the caller then must not mark the piece done.
+ */
+import { type FileHandle, mkdir, open, readdir, rm, stat, unlink, writeFile, readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { FileStat, Storage, StorageFactory, StorageFile } from '../../ports/storage.js';
+import { spansOf, totalLength } from '../../engines/storage/spans.js';
+import { TorrentkitError } from '../../util/errors.js';
+
+export interface FileStorageOptions {
+  /** Download folder; file paths are relative to it. */
+  dir: string;
+  /** Identifier of the torrent (hex info hash), names the folder of kept-aside bytes. */
+  id: string;
+  /** Most file handles open at once. */
+  maxOpenFiles?: number;
+}
+
+interface Part {
+  file: number;
+  fileOffset: number;
+  length: number;
+}
+
+function ioError(err: unknown, what: string): TorrentkitError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new TorrentkitError('BT_ERR_STORAGE_NO_SPACE', `no space left on device while ${what}`, { cause: err });
+  }
+  return new TorrentkitError('BT_ERR_STORAGE_IO', `${what}: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
+
+export class FileStorage implements Storage {
+  private readonly root: string;
+  private readonly partsDir: string;
+  private readonly paths: string[];
+  private readonly handles = new Map<number, Promise<FileHandle>>();
+  /** Reads and writes in progress per file: a busy handle is never closed by the LRU. */
+  private readonly busy = new Map<number, number>();
+  private readonly maxOpen: number;
+  private selected: boolean[];
+  private parts: Part[] | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly files: readonly StorageFile[],
+    options: FileStorageOptions,
+  ) {
+    this.root = resolve(options.dir);
+    this.partsDir = join(this.root, '.torrentkit', 'parts', options.id);
+    this.maxOpen = Math.max(1, options.maxOpenFiles ?? 32);
+    this.selected = files.map(() => true);
+    this.paths = files.map((f) => {
+      if (f.path.length === 0 || f.path.some((c) => c === '' || c === '.' || c === '..' || c.includes('/') || c.includes('\0'))) {
+        throw new TorrentkitError('BT_ERR_STORAGE_BAD_PATH', `unsafe path ${JSON.stringify(f.path)}`);
+      }
+      const p = resolve(this.root, ...f.path);
+      if (!p.startsWith(this.root + sep)) throw new TorrentkitError('BT_ERR_STORAGE_BAD_PATH', `path ${p} escapes ${this.root}`);
+      return p;
+    });
+  }
+
+  /** Absolute path of file `i` (for display, tests and hashers that read files themselves). */
+  localPath(i: number): string {
+    return this.paths[i];
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    this.check(offset, length);
+    const out = new Uint8Array(length);
+    for (const s of spansOf(this.files, offset, length)) {
+      if (this.files[s.file].pad) continue;
+      const target = out.subarray(s.bufferOffset, s.bufferOffset + s.length);
+      if (!this.selected[s.file] && (await this.readPart(s.file, s.fileOffset, target))) continue;
+      const done = await this.withHandle(s.file, false, async (fh) => {
+        if (!fh) throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `${this.paths[s.file]} does not exist`);
+        let n = 0;
+        try {
+          while (n < s.length) {
+            const { bytesRead } = await fh.read(target, n, s.length - n, s.fileOffset + n);
+            if (bytesRead === 0) break;
+            n += bytesRead;
+          }
+        } catch (err) {
+          throw ioError(err, `reading ${this.paths[s.file]}`);
+        }
+        return n;
+      });
+      if (done < s.length) throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `${this.paths[s.file]} is shorter than expected`);
+    }
+    return out;
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    this.check(offset, data.length);
+    for (const s of spansOf(this.files, offset, data.length)) {
+      if (this.files[s.file].pad) continue;
+      const chunk = data.subarray(s.bufferOffset, s.bufferOffset + s.length);
+      if (!this.selected[s.file]) {
+        await this.writePart(s.file, s.fileOffset, chunk);
+        continue;
+      }
+      await this.withHandle(s.file, true, async (fh) => {
+        try {
+          let done = 0;
+          while (done < chunk.length) {
+            const { bytesWritten } = await fh!.write(chunk, done, chunk.length - done, s.fileOffset + done);
+            done += bytesWritten;
+          }
+        } catch (err) {
+          throw ioError(err, `writing ${this.paths[s.file]}`);
+        }
+      });
+    }
+  }
+
+  async setSelection(selected: readonly boolean[]): Promise<void> {
+    const next = this.files.map((_, i) => selected[i] !== false);
+    const parts = await this.loadParts();
+    for (let i = 0; i < this.files.length; i++) {
+      if (!next[i] || this.files[i].pad) continue;
+      if (this.files[i].length === 0) {
+        await this.withHandle(i, true, async () => {});
+        continue;
+      }
+      for (const part of parts.filter((p) => p.file === i)) {
+        const bytes = new Uint8Array(await readFile(this.partPath(part)));
+        await this.withHandle(i, true, async (fh) => {
+          try {
+            await fh!.write(bytes, 0, bytes.length, part.fileOffset);
+          } catch (err) {
+            throw ioError(err, `writing ${this.paths[i]}`);
+          }
+        });
+        await unlink(this.partPath(part));
+        parts.splice(parts.indexOf(part), 1);
+      }
+    }
+    this.selected = next;
+  }
+
+  async stat(): Promise<FileStat[]> {
+    return Promise.all(
+      this.files.map(async (f, i) => {
+        if (f.pad) return { size: f.length, mtimeMs: 0 };
+        try {
+          const st = await stat(this.paths[i]);
+          return { size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
+        } catch {
+          return { size: -1, mtimeMs: -1 };
+        }
+      }),
+    );
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.handles.values()].map(async (h) => (await h.catch(() => undefined))?.datasync()));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(all.map(async (h) => (await h.catch(() => undefined))?.close()));
+  }
+
+  async destroy(): Promise<void> {
+    await this.close();
+    for (const p of this.paths) await rm(p, { force: true });
+    await rm(this.partsDir, { recursive: true, force: true });
+  }
+
+  private check(offset: number, length: number): void {
+    if (this.closed) throw new TorrentkitError('BT_ERR_STORAGE_CLOSED', 'storage is closed');
+    if (offset < 0 || length < 0 || offset + length > totalLength(this.files)) {
+      throw new TorrentkitError('BT_ERR_STORAGE_RANGE', `range ${offset}+${length} outside the content`);
+    }
+  }
+
+  /**
+   * An open handle for file `i`; creates the file (and folders) when `create` is set. Concurrent
+   * callers share one open (two racing creates must not both open, and never truncate).
+   */
+  private async handle(i: number, create: boolean): Promise<FileHandle | undefined> {
+    const existing = this.handles.get(i);
+    if (existing) {
+      // Refresh LRU position.
+      this.handles.delete(i);
+      this.handles.set(i, existing);
+      return existing;
+    }
+    const path = this.paths[i];
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r+');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw ioError(err, `opening ${path}`);
+      if (!create) return undefined;
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        // O_CREAT without O_TRUNC: another writer may have created it meanwhile.
+        fh = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+      } catch (e) {
+        throw ioError(e, `creating ${path}`);
+      }
+    }
+    const raced = this.handles.get(i);
+    if (raced) {
+      await fh.close();
+      return raced;
+    }
+    this.handles.set(i, Promise.resolve(fh));
+    this.evict();
+    return fh;
+  }
+
+  /** Closes least recently used idle handles while more than `maxOpen` are open. */
+  private evict(): void {
+    if (this.handles.size <= this.maxOpen) return;
+    for (const [i, h] of this.handles) {
+      if (this.handles.size <= this.maxOpen) return;
+      if ((this.busy.get(i) ?? 0) > 0) continue;
+      this.handles.delete(i);
+      void h.then((x) => x.close()).catch(() => {});
+    }
+  }
+
+  /** Runs `fn` with file `i`'s handle held open. */
+  private async withHandle<T>(i: number, create: boolean, fn: (fh: FileHandle | undefined) => Promise<T>): Promise<T> {
+    this.busy.set(i, (this.busy.get(i) ?? 0) + 1);
+    try {
+      return await fn(await this.handle(i, create));
+    } finally {
+      const n = (this.busy.get(i) ?? 1) - 1;
+      if (n === 0) this.busy.delete(i);
+      else this.busy.set(i, n);
+      this.evict();
+    }
+  }
+
+  private partPath(p: Part): string {
+    return join(this.partsDir, `${p.file}-${p.fileOffset}-${p.length}`);
+  }
+
+  private async loadParts(): Promise<Part[]> {
+    if (this.parts) return this.parts;
+    let names: string[] = [];
+    try {
+      names = await readdir(this.partsDir);
+    } catch {
+      names = [];
+    }
+    this.parts = names
+      .map((n) => n.split('-').map(Number))
+      .filter((x) => x.length === 3 && x.every(Number.isSafeInteger))
+      .map(([file, fileOffset, length]) => ({ file, fileOffset, length }));
+    return this.parts;
+  }
+
+  private async writePart(file: number, fileOffset: number, data: Uint8Array): Promise<void> {
+    const parts = await this.loadParts();
+    const part = { file, fileOffset, length: data.length };
+    try {
+      await mkdir(this.partsDir, { recursive: true });
+      await writeFile(this.partPath(part), data);
+    } catch (err) {
+      throw ioError(err, 'keeping bytes of an unselected file aside');
+    }
+    if (!parts.some((p) => p.file === file && p.fileOffset === fileOffset && p.length === data.length)) parts.push(part);
+  }
+
+  private async readPart(file: number, fileOffset: number, target: Uint8Array): Promise<boolean> {
+    const parts = await this.loadParts();
+    const part = parts.find((p) => p.file === file && p.fileOffset <= fileOffset && p.fileOffset + p.length >= fileOffset + target.length);
+    if (!part) return false;
+    const bytes = await readFile(this.partPath(part));
+    target.set(bytes.subarray(fileOffset - part.fileOffset, fileOffset - part.fileOffset + target.length));
+    return true;
+  }
+}
+
+/** Storage factory for the engine: files below the download folder each torrent is given. */
+export function fileStorageFactory(options: { maxOpenFiles?: number } = {}): StorageFactory {
+  return (files, { id, dir }) => new FileStorage(files, { dir, id, maxOpenFiles: options.maxOpenFiles });
+}

@@ -1,0 +1,209 @@
+/**
+ * The Node Hasher: a pool of worker threads hashing with node:crypto (see ports/hasher.ts).
+ *
+ * - One worker per core by default (`os.availableParallelism()`), started on first use.
+ * - Jobs queue in the main thread as small descriptors; each worker holds one read buffer of
+ *   `readSize` bytes, so memory is bounded by `threads * readSize` whatever the input size.
+ * - Workers are ref'd only while they run a job, so an idle pool never keeps the process alive;
+ *   `close()` terminates them.
+ * - Abort: a queued job is dropped; a running one is cancelled through a shared memory cell the
+ *   worker checks after every chunk it reads.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { HashAlgorithm, HashCallOptions, Hasher, RangeJob } from '../../ports/hasher.js';
+import { type ErrorCode, TorrentkitError } from '../../util/errors.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './hash-worker.js';
+
+export interface HashPoolOptions {
+  /** Worker threads (default: one per core). */
+  threads?: number;
+  /** Bytes each worker reads at a time (default 1 MiB). */
+  readSize?: number;
+}
+
+const DEFAULT_READ_SIZE = 1024 * 1024;
+
+type Payload =
+  | { readonly type: 'ranges'; readonly job: RangeJob }
+  | { readonly type: 'buffer'; readonly data: Uint8Array; readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number; readonly transfer: boolean };
+
+interface Task {
+  readonly id: number;
+  readonly payload: Payload;
+  readonly options: HashCallOptions;
+  resolve(outputs: Uint8Array[]): void;
+  reject(err: Error): void;
+  worker?: Slot;
+  detach?: () => void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly cancel: Int32Array;
+  task: Task | undefined;
+}
+
+/**
+ * Starts a worker on the module next to this one: .js in the build. When running from source
+ * (tests, benches under tsx) it is the .ts file, and on Node 20 loader hooks registered in the main
+ * thread do not reach workers, so the worker registers tsx itself before importing the module.
+ */
+function startWorker(workerData: WorkerInit): Worker {
+  const js = new URL('./hash-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData });
+  const ts = new URL('./hash-worker.ts', import.meta.url).href;
+  const api = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(ts)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+function aborted(signal: AbortSignal): TorrentkitError {
+  return new TorrentkitError('BT_ERR_ABORTED', 'hashing aborted', { cause: signal.reason });
+}
+
+export class HashPool implements Hasher {
+  readonly concurrency: number;
+  private readonly readSize: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: HashPoolOptions = {}) {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new TorrentkitError('BT_ERR_HASHER_OPTIONS', `threads must be a positive integer, got ${threads}`);
+    this.concurrency = threads;
+    this.readSize = options.readSize ?? DEFAULT_READ_SIZE;
+  }
+
+  hashBuffer(
+    data: Uint8Array,
+    output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number },
+    options: HashCallOptions & { readonly transfer?: boolean } = {},
+  ): Promise<Uint8Array> {
+    const payload: Payload = {
+      type: 'buffer',
+      data,
+      algorithm: output.algorithm,
+      blockSize: output.blockSize,
+      merkleLeaves: output.merkleLeaves,
+      transfer: options.transfer ?? false,
+    };
+    return this.submit(payload, options).then((outs) => {
+      options.onProgress?.(data.length);
+      return outs[0];
+    });
+  }
+
+  hashRanges(job: RangeJob, options: HashCallOptions = {}): Promise<Uint8Array[]> {
+    for (const o of job.outputs) {
+      if (!Number.isInteger(o.blockSize) || o.blockSize < 1) {
+        return Promise.reject(new TorrentkitError('BT_ERR_HASHER_OPTIONS', `bad block size ${o.blockSize}`));
+      }
+    }
+    return this.submit({ type: 'ranges', job }, options);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new TorrentkitError('BT_ERR_HASHER_CLOSED', 'the hash pool was closed');
+    for (const t of this.queue.splice(0)) this.settle(t, err);
+    const slots = this.slots.splice(0);
+    for (const s of slots) if (s.task) this.settle(s.task, err);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private submit(payload: Payload, options: HashCallOptions): Promise<Uint8Array[]> {
+    if (this.closed) return Promise.reject(new TorrentkitError('BT_ERR_HASHER_CLOSED', 'the hash pool was closed'));
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(aborted(signal));
+    return new Promise<Uint8Array[]>((resolve, reject) => {
+      const task: Task = { id: this.nextId++, payload, options, resolve, reject };
+      if (signal) {
+        const onAbort = () => this.abortTask(task, aborted(signal));
+        signal.addEventListener('abort', onAbort, { once: true });
+        task.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.queue.push(task);
+      this.pump();
+    });
+  }
+
+  private abortTask(task: Task, err: Error): void {
+    const i = this.queue.indexOf(task);
+    if (i >= 0) this.queue.splice(i, 1);
+    else if (task.worker) Atomics.store(task.worker.cancel, 0, task.id);
+    this.settle(task, err);
+  }
+
+  /** Resolves or rejects a task once and frees its listener (the slot frees itself on reply). */
+  private settle(task: Task, result: Error | Uint8Array[]): void {
+    const { resolve, reject } = task;
+    task.resolve = () => {};
+    task.reject = () => {};
+    task.detach?.();
+    if (result instanceof Error) reject(result);
+    else resolve(result);
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.task === undefined);
+      if (!slot && this.slots.length < this.concurrency) slot = this.spawn();
+      if (!slot) return;
+      const task = this.queue.shift()!;
+      slot.task = task;
+      task.worker = slot;
+      slot.worker.ref();
+      const p = task.payload;
+      const req: WorkerRequest =
+        p.type === 'ranges'
+          ? { id: task.id, type: 'ranges', job: p.job }
+          : { id: task.id, type: 'buffer', data: p.data, algorithm: p.algorithm, blockSize: p.blockSize, merkleLeaves: p.merkleLeaves };
+      const transfer = p.type === 'buffer' && p.transfer ? [p.data.buffer as ArrayBuffer] : [];
+      slot.worker.postMessage(req, transfer);
+    }
+  }
+
+  private spawn(): Slot {
+    const shared = new SharedArrayBuffer(4);
+    const init: WorkerInit = { readSize: this.readSize, cancel: shared };
+    const worker = startWorker(init);
+    const slot: Slot = { worker, cancel: new Int32Array(shared), task: undefined };
+    worker.unref();
+    worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
+    worker.on('error', (err) => this.onWorkerGone(slot, err));
+    worker.on('exit', (code) => this.onWorkerGone(slot, new Error(`hash worker exited with code ${code}`)));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private onReply(slot: Slot, msg: WorkerReply): void {
+    const task = slot.task;
+    if (!task || task.id !== msg.id) return;
+    if (msg.type === 'progress') {
+      task.options.onProgress?.(msg.bytes);
+      return;
+    }
+    slot.task = undefined;
+    slot.worker.unref();
+    if (msg.type === 'done') this.settle(task, msg.outputs);
+    else if (msg.type === 'error') this.settle(task, new TorrentkitError(msg.code as ErrorCode, msg.message));
+    else this.settle(task, new TorrentkitError('BT_ERR_ABORTED', 'hashing aborted'));
+    this.pump();
+  }
+
+  private onWorkerGone(slot: Slot, err: Error): void {
+    const i = this.slots.indexOf(slot);
+    if (i < 0) return;
+    this.slots.splice(i, 1);
+    if (slot.task) this.settle(slot.task, new TorrentkitError('BT_ERR_HASH_WORKER', `hash worker failed: ${err.message}`, { cause: err }));
+    slot.task = undefined;
+    void slot.worker.terminate();
+    if (!this.closed) this.pump();
+  }
+}

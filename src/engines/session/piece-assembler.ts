@@ -1,0 +1,134 @@
+/**
+ * Collects the blocks of pieces being downloaded, in memory, until a piece is complete and can be
+ * verified. Nothing is written to storage before its piece verifies, so a corrupt or half-received
+ * piece never reaches the files and a crash never leaves unverified data that looks complete.
+ *
+ * Memory is bounded by `maxBytes`: `open` refuses new pieces past the budget (the picker then
+ * finishes partial pieces first). Piece buffers are backed by SharedArrayBuffer where available,
+ * so hashing workers can read them without a copy, and freed buffers are reused.
+ */
+import { TorrentkitError } from '../../util/errors.js';
+
+export const BLOCK_SIZE = 16 * 1024;
+
+interface Assembly {
+  data: Uint8Array;
+  blocks: Uint8Array;
+  missing: number;
+}
+
+export type AddResult = 'added' | 'complete' | 'duplicate' | 'unexpected';
+
+function allocate(n: number): Uint8Array {
+  return typeof SharedArrayBuffer === 'function' ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
+}
+
+export class PieceAssembler {
+  private readonly pieces = new Map<number, Assembly>();
+  private readonly pool: Uint8Array[] = [];
+  private inUse = 0;
+
+  constructor(
+    private readonly pieceLength: number,
+    private readonly totalLength: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  get pieceCount(): number {
+    return Math.ceil(this.totalLength / this.pieceLength);
+  }
+
+  /** Length of piece `i` (the last one may be shorter). */
+  lengthOf(i: number): number {
+    return i === this.pieceCount - 1 ? this.totalLength - i * this.pieceLength : this.pieceLength;
+  }
+
+  /** Bytes held by open pieces and by buffers handed out and not yet released. */
+  get bytesInUse(): number {
+    return this.inUse;
+  }
+
+  /** True when a new piece fits in the memory budget. */
+  canOpen(): boolean {
+    return this.inUse + this.pieceLength <= this.maxBytes || this.pieces.size === 0;
+  }
+
+  isOpen(i: number): boolean {
+    return this.pieces.has(i);
+  }
+
+  get openPieces(): IterableIterator<number> {
+    return this.pieces.keys();
+  }
+
+  /** Starts collecting piece `i`; false when over the memory budget. */
+  open(i: number): boolean {
+    if (this.pieces.has(i)) return true;
+    if (i < 0 || i >= this.pieceCount) throw new TorrentkitError('BT_ERR_PIECE_RANGE', `piece ${i} out of range`);
+    if (!this.canOpen()) return false;
+    const len = this.lengthOf(i);
+    const reuse = len === this.pieceLength ? this.pool.pop() : undefined;
+    const blocks = Math.ceil(len / BLOCK_SIZE);
+    this.pieces.set(i, { data: reuse ?? allocate(len), blocks: new Uint8Array(blocks), missing: blocks });
+    this.inUse += len;
+    return true;
+  }
+
+  /** Copies a received block into its piece. */
+  addBlock(i: number, offset: number, block: Uint8Array): AddResult {
+    const a = this.pieces.get(i);
+    if (!a) return 'unexpected';
+    const len = a.data.length;
+    if (offset % BLOCK_SIZE !== 0 || offset >= len) return 'unexpected';
+    const expected = Math.min(BLOCK_SIZE, len - offset);
+    if (block.length !== expected) return 'unexpected';
+    const b = offset / BLOCK_SIZE;
+    if (a.blocks[b]) return 'duplicate';
+    a.data.set(block, offset);
+    a.blocks[b] = 1;
+    a.missing--;
+    return a.missing === 0 ? 'complete' : 'added';
+  }
+
+  hasBlock(i: number, offset: number): boolean {
+    return this.pieces.get(i)?.blocks[offset / BLOCK_SIZE] === 1;
+  }
+
+  /**
+   * Hands the complete piece over (to verification, then storage). The caller must `release` the
+   * buffer when done with it so that the memory budget and the pool stay right.
+   */
+  take(i: number): Uint8Array {
+    const a = this.pieces.get(i);
+    if (!a || a.missing !== 0) throw new TorrentkitError('BT_ERR_PIECE_INCOMPLETE', `piece ${i} is not complete`);
+    this.pieces.delete(i);
+    return a.data;
+  }
+
+  /** Returns a buffer obtained from `take`. */
+  release(buf: Uint8Array): void {
+    this.inUse -= buf.length;
+    if (buf.length === this.pieceLength && this.pool.length < 4) this.pool.push(buf);
+  }
+
+  /** Forgets a partial piece (peer gone with its blocks, piece deselected). */
+  drop(i: number): void {
+    const a = this.pieces.get(i);
+    if (!a) return;
+    this.pieces.delete(i);
+    this.release(a.data);
+  }
+
+  /** Forgets the blocks a peer sent into a piece (e.g. it turned out to be a liar), keeping others. */
+  clearBlocks(i: number, offsets: readonly number[]): void {
+    const a = this.pieces.get(i);
+    if (!a) return;
+    for (const o of offsets) {
+      const b = o / BLOCK_SIZE;
+      if (a.blocks[b]) {
+        a.blocks[b] = 0;
+        a.missing++;
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, test } from 'node:test';
+import { HashPool } from '../../adapters/node/hash-pool.js';
+import { Bitfield } from '../../util/bitfield.js';
+import { MemoryStorage } from '../storage/memory-storage.js';
+import { PieceReader } from './piece-reader.js';
+
+const pool = new HashPool({ threads: 1 });
+after(() => pool.close());
+
+class CountingStorage extends MemoryStorage {
+  reads = 0;
+  override read(offset: number, length: number) {
+    this.reads++;
+    return super.read(offset, length);
+  }
+}
+
+test('serves blocks from one read per piece; lazily verifies and reports bad pieces', async () => {
+  const content = Uint8Array.from({ length: 100 }, (_, i) => i);
+  const storage = new CountingStorage([{ path: ['f'], length: 100, offset: 0 }]);
+  await storage.write(0, content);
+  const hashes = new Uint8Array(Buffer.concat([0, 40, 80].map((o) => createHash('sha1').update(content.subarray(o, o + 40)).digest())));
+  hashes[25] ^= 1; // piece 1's hash is wrong: its data will not verify
+  const unverified = Bitfield.full(3);
+  const bad: number[] = [];
+  const r = new PieceReader(
+    { storage, hasher: pool },
+    { pieceLength: 40, totalLength: 100, cacheBytes: 80, unverified, pieceHashes: hashes, onBadPiece: (p) => bad.push(p) },
+  );
+  const [a, b] = await Promise.all([r.readBlock(0, 0, 10), r.readBlock(0, 10, 10)]);
+  assert.deepEqual([...a], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(b[0], 10);
+  assert.equal(storage.reads, 1);
+  assert.equal(unverified.get(0), false);
+  await assert.rejects(r.readBlock(1, 0, 10), (e: Error & { code?: string }) => e.code === 'BT_ERR_PIECE_HASH');
+  assert.deepEqual(bad, [1]);
+  assert.deepEqual([...(await r.readBlock(2, 0, 20))].slice(0, 2), [80, 81]);
+  await assert.rejects(r.readBlock(2, 10, 20), (e: Error & { code?: string }) => e.code === 'BT_ERR_PIECE_RANGE');
+});

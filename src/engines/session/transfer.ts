@@ -1,0 +1,227 @@
+/**
+ * The download side of one torrent: turns the peers' piece announcements and blocks into requests
+ * and complete pieces. Glue between the wire events and the policies: the piece picker (what to
+ * request), the request scheduler (how many, from whom, when to give up) and the piece assembler
+ * (where blocks wait until their piece is complete). Complete pieces go to `onPieceComplete`;
+ * verification and storage are not this module's business.
+ */
+import { PiecePicker } from '../../policies/picker/index.js';
+import type { Random } from '../../policies/random.js';
+import { RequestScheduler } from '../../policies/request/index.js';
+import type { TokenBucket } from '../../policies/token-bucket.js';
+import type { Clock } from '../../ports/clock.js';
+import { Bitfield } from '../../util/bitfield.js';
+import type { BlockRef } from '../../codecs/wire/index.js';
+import type { PieceEvent } from '../wire/index.js';
+import type { PeerSession } from './peer.js';
+import { PieceAssembler } from './piece-assembler.js';
+
+const BLOCK = 16 * 1024;
+
+export interface TransferOptions {
+  pieceLength: number;
+  totalLength: number;
+  /** Memory for pieces being assembled (bytes). */
+  memoryBytes: number;
+}
+
+export interface TransferHooks {
+  /** Every block of `piece` arrived; `data` must be given back with `release` once handled. */
+  onPieceComplete(piece: number, data: Uint8Array): void;
+  /** Payload bytes received from a peer (for rates and statistics). */
+  onPayload(peer: PeerSession, bytes: number): void;
+}
+
+export class Transfer {
+  readonly picker: PiecePicker<PeerSession>;
+  readonly scheduler: RequestScheduler<PeerSession>;
+  readonly assembler: PieceAssembler;
+  private readonly peers = new Set<PeerSession>();
+  private readonly clock: Clock;
+  /** Downloading stops (no new requests) while paused or when the torrent is done. */
+  active = true;
+  /** Download rate limits (the torrent's and the client's): requests are sent within them. */
+  buckets: readonly TokenBucket[] = [];
+
+  constructor(
+    deps: { clock: Clock; rng: Random },
+    private readonly options: TransferOptions,
+    private readonly hooks: TransferHooks,
+  ) {
+    this.clock = deps.clock;
+    this.picker = new PiecePicker<PeerSession>({ rng: deps.rng }, { pieceLength: options.pieceLength, totalLength: options.totalLength });
+    this.scheduler = new RequestScheduler<PeerSession>({ picker: this.picker });
+    this.assembler = new PieceAssembler(options.pieceLength, options.totalLength, options.memoryBytes);
+  }
+
+  get pieceCount(): number {
+    return this.picker.pieceCount;
+  }
+
+  addPeer(peer: PeerSession): void {
+    this.peers.add(peer);
+    this.scheduler.addPeer(peer, this.clock.now());
+  }
+
+  peerGone(peer: PeerSession): void {
+    if (!this.peers.delete(peer)) return;
+    this.scheduler.removePeer(peer);
+    if (peer.has !== undefined) this.picker.removeAvailability(peer.has);
+  }
+
+  setReqq(peer: PeerSession, reqq: number | undefined): void {
+    if (reqq !== undefined) this.scheduler.setReqq(peer, reqq);
+  }
+
+  onBitfield(peer: PeerSession, bytes: Uint8Array): void {
+    if (peer.has !== undefined) this.picker.removeAvailability(peer.has);
+    peer.has = new Bitfield(this.pieceCount, bytes);
+    this.picker.addAvailability(peer.has);
+    this.updateInterest(peer);
+  }
+
+  onHaveAll(peer: PeerSession): void {
+    if (peer.has !== undefined) this.picker.removeAvailability(peer.has);
+    peer.has = 'all';
+    this.picker.addAvailability('all');
+    this.updateInterest(peer);
+  }
+
+  onHaveNone(peer: PeerSession): void {
+    if (peer.has !== undefined) this.picker.removeAvailability(peer.has);
+    peer.has = new Bitfield(this.pieceCount);
+  }
+
+  onHave(peer: PeerSession, piece: number): void {
+    if (piece < 0 || piece >= this.pieceCount) return;
+    if (!peer.addHave(piece, this.pieceCount)) return;
+    this.picker.peerHave(piece);
+    if (!peer.wire.amInterested && this.picker.wants(piece)) this.updateInterest(peer);
+    else if (!peer.wire.peerChoking) this.fill(peer);
+  }
+
+  onSuggest(peer: PeerSession, piece: number): void {
+    peer.suggested.push(piece);
+    if (peer.suggested.length > 16) peer.suggested.shift();
+  }
+
+  /** Sends interested / not interested as the peer's pieces and ours change. */
+  updateInterest(peer: PeerSession): void {
+    const want = this.active && peer.has !== undefined && this.picker.interestedIn(peer.has);
+    if (want && !peer.wire.amInterested) peer.wire.interested();
+    else if (!want && peer.wire.amInterested) peer.wire.notInterested();
+    if (want) this.fill(peer);
+  }
+
+  onChoke(peer: PeerSession): void {
+    this.scheduler.choked(peer, peer.wire.fastExtension);
+  }
+
+  onReject(peer: PeerSession, block: BlockRef): void {
+    this.scheduler.requestEnded(peer, block.index, block.begin);
+  }
+
+  /** Keeps the peer's request pipeline full. */
+  fill(peer: PeerSession): void {
+    const wire = peer.wire;
+    if (!this.active || wire.closed || peer.has === undefined || !wire.amInterested) return;
+    if (wire.peerChoking && wire.peerAllowedFast.size === 0) return;
+    // Memory backpressure: partial pieces must complete before new ones start.
+    const overBudget = !this.assembler.canOpen();
+    const now = this.clock.now();
+    const limit = this.allowance(now);
+    if (limit === 0) return;
+    const picked = this.scheduler.fill(
+      peer,
+      { has: peer.has, choked: wire.peerChoking, allowedFast: wire.peerAllowedFast, suggested: peer.suggested },
+      now,
+      limit,
+    );
+    this.charge(picked.reduce((n, r) => n + r.length, 0), now);
+    for (const r of picked) {
+      if (!this.assembler.isOpen(r.piece) && (overBudget || !this.assembler.open(r.piece))) {
+        this.scheduler.requestEnded(peer, r.piece, r.begin);
+        continue;
+      }
+      if (!wire.request(r.piece, r.begin, r.length)) this.scheduler.requestEnded(peer, r.piece, r.begin);
+    }
+  }
+
+  /**
+   * Rate limiting: requests are sent only for as many blocks as the buckets hold tokens for; the
+   * tokens are taken when the requests go out (the bytes follow within about one round trip).
+   */
+  private allowance(now: number): number {
+    let blocks = Number.POSITIVE_INFINITY;
+    for (const b of this.buckets) {
+      if (b.unlimited) continue;
+      const wait = b.waitMs(BLOCK, now);
+      blocks = wait > 0 ? 0 : Math.min(blocks, Math.max(1, Math.floor(b.available(now) / BLOCK)));
+    }
+    return blocks;
+  }
+
+  private charge(bytes: number, now: number): void {
+    for (const b of this.buckets) if (!b.unlimited) b.take(bytes, now);
+  }
+
+  onBlock(peer: PeerSession, ev: PieceEvent): void {
+    const now = this.clock.now();
+    const len = ev.block.length;
+    peer.down.add(len, now);
+    this.hooks.onPayload(peer, len);
+    if (ev.index >= this.pieceCount || this.picker.have.get(ev.index)) {
+      if (ev.index < this.pieceCount) this.scheduler.requestEnded(peer, ev.index, ev.begin);
+      return;
+    }
+    const receipt = this.scheduler.blockReceived(peer, ev.index, ev.begin, len, now);
+    for (const c of receipt.cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
+    if (!receipt.duplicate) {
+      if (!this.assembler.isOpen(ev.index)) this.assembler.open(ev.index);
+      const added = this.assembler.addBlock(ev.index, ev.begin, ev.block);
+      if (added === 'complete') {
+        this.hooks.onPieceComplete(ev.index, this.assembler.take(ev.index));
+      }
+    }
+    this.fill(peer);
+  }
+
+  /** The piece is verified and stored: cancel leftover requests, update interest. */
+  pieceVerified(piece: number): void {
+    const cancel = this.picker.pieceVerified(piece);
+    this.scheduler.forget(cancel);
+    for (const c of cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
+    this.assembler.drop(piece);
+    for (const p of this.peers) {
+      if (p.wire.amInterested && p.has !== undefined && !this.picker.interestedIn(p.has)) p.wire.notInterested();
+    }
+  }
+
+  /** The piece failed its hash check: blocks return to the pool; returns the likely culprits. */
+  pieceFailed(piece: number): PeerSession[] {
+    const failure = this.picker.pieceFailed(piece);
+    for (const c of failure.contributors) c.peer.hashFailures += c.blocks;
+    const culprits = failure.repeat.slice();
+    if (failure.contributors.length === 1) culprits.push(failure.contributors[0].peer);
+    return [...new Set(culprits)];
+  }
+
+  /** Piece priorities changed (file selection): cancel requests for pieces no longer wanted. */
+  setPriorities(priorities: ArrayLike<number>): void {
+    const cancel = this.picker.setPriorities(priorities);
+    this.scheduler.forget(cancel);
+    for (const c of cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
+    for (const p of this.peers) this.updateInterest(p);
+  }
+
+  /** About once a second: timeouts, snubbing, speed classes; refill every pipeline. */
+  tick(): void {
+    const { cancel, snubbed } = this.scheduler.tick(this.clock.now());
+    for (const c of cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
+    for (const p of snubbed) p.snubbed = true;
+    for (const p of this.peers) {
+      if (p.snubbed && !this.scheduler.pipeline(p)?.snubbed) p.snubbed = false;
+      this.fill(p);
+    }
+  }
+}

@@ -1,0 +1,4 @@
+import { storageCompliance } from '../../adapters/testing/storage-compliance.js';
+import { MemoryStorage } from './memory-storage.js';
+
+storageCompliance('memory storage', (files) => new MemoryStorage(files));
