@@ -7,17 +7,24 @@ import type { IpFamily, NodeInfo, PeerAddress } from './types.js';
 
 /** Parses "1.2.3.4" to 4 bytes, or undefined when it is not a dotted quad. */
 export function parseIPv4(s: string): Uint8Array | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  // A hand-written scan: this runs for every node of every reply we encode.
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // '.' ends the last part
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return undefined;
+    } else if (c === 46) {
+      if (digits === 0 || part > 3) return undefined;
+      out[part++] = value;
+      value = 0;
+      digits = 0;
+    } else return undefined;
   }
-  return out;
+  return part === 4 ? out : undefined;
 }
 
 /** Parses an IPv6 address (with `::` and an optional trailing dotted quad) to 16 bytes. */
@@ -143,7 +150,8 @@ export function decodeCompactNodes(b: Uint8Array, family: IpFamily, maxNodes: nu
   const out: NodeInfo[] = [];
   for (let o = 0; o < b.length; o += size) {
     const port = (b[o + size - 2] << 8) | b[o + size - 1];
-    out.push({ id: b.slice(o, o + 20), address: formatIp(b.subarray(o + 20, o + size - 2)), port });
+    // A view, not a copy: ids live as long as the message; the routing table copies what it keeps.
+    out.push({ id: b.subarray(o, o + 20), address: formatIp(b.subarray(o + 20, o + size - 2)), port });
   }
   return out;
 }
