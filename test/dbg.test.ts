@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startWebtorrent, tkClient, writeTorrent } from './helpers/peers.js';
+import { makeContent } from './helpers/swarm.js';
+import { tempDir } from './helpers/tools.js';
+test('x', async (t) => {
+  const t0 = Date.now();
+  const log = (...a: unknown[]) => console.log(((Date.now() - t0) / 1000).toFixed(2), ...a);
+  const dir = tempDir(t);
+  const content = await makeContent(join(dir, 'seed'), 'album', { 'a.bin': 1_400_000, 'sub/b.bin': 2_100_000 }, { pieceLength: 64 * 1024 });
+  const seeder = tkClient(join(dir, 'seed'), { logger: { debug: (c: string, m: string, d: unknown) => log(c, m, JSON.stringify(d)), info() {}, warn: (c: string, m: string, d: unknown) => log('WARN', c, m, JSON.stringify(d)) } });
+  t.after(() => seeder.close());
+  const s = await seeder.add(content.torrent);
+  await s.whenDone();
+  s.on('peerConnected', (p) => log('connected', p.client, p.direction));
+  s.on('peerDisconnected', (p, r) => log('disconnected', p.client, r));
+  const iv = setInterval(() => log('up', s.stats().uploaded, JSON.stringify([...s.connectedPeers].map((p) => [p.wire.amChoking, p.wire.peerInterested]))), 1000);
+  t.after(() => clearInterval(iv));
+  mkdirSync(join(dir, 'wt'));
+  const leecher = await startWebtorrent(t, 'leech', writeTorrent(content, dir), join(dir, 'wt'), `127.0.0.1:${seeder.port}`);
+  log('wt ready');
+  await Promise.race([leecher.done, new Promise((r) => setTimeout(r, 12000))]);
+  log('end');
+});
