@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -56,9 +56,9 @@ export interface LtPeer {
   stop(): Promise<void>;
 }
 
-/** Starts a libtorrent peer of `torrentPath` with its data folder `saveDir`, listening on `ip`. */
-export async function startLibtorrent(t: TestContext, torrentPath: string, saveDir: string, ip = '127.0.0.1'): Promise<LtPeer> {
-  const proc: ChildProcessWithoutNullStreams = spawn(PYTHON, [join(import.meta.dirname, '../interop/fixtures/lt_peer.py'), torrentPath, saveDir, ip], {
+/** Starts a libtorrent peer of `torrentPath` with its data folder `saveDir`, listening on `ip` (upload limit in bytes/s, 0: none). */
+export async function startLibtorrent(t: TestContext, torrentPath: string, saveDir: string, ip = '127.0.0.1', uploadLimit = 0): Promise<LtPeer> {
+  const proc: ChildProcessWithoutNullStreams = spawn(PYTHON, [join(import.meta.dirname, '../interop/fixtures/lt_peer.py'), torrentPath, saveDir, ip, String(uploadLimit)], {
     stdio: 'pipe',
   });
   let log = '';
@@ -231,4 +231,61 @@ export async function startWebtorrent(t: TestContext, mode: 'seed' | 'leech', to
   });
   const r = await ready;
   return { port: r.port, done, stop };
+}
+
+export interface TransmissionPeer {
+  /** Resolves when transmission-cli reports the torrent complete (seeding). */
+  seeding: Promise<void>;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs transmission-cli on a .torrent inside a network namespace (argv prefix `exec`), with DHT,
+ * LPD, PEX, uTP and port mapping off, preferring unencrypted connections, listening on `ip:port`.
+ * With the data present in `dir`, `verify` checks it and seeds.
+ */
+export function startTransmission(
+  t: TestContext,
+  options: { exec: string[]; torrentPath: string; dir: string; configDir: string; ip: string; port: number; verify?: boolean },
+): TransmissionPeer {
+  mkdirSync(options.configDir, { recursive: true });
+  writeFileSync(
+    join(options.configDir, 'settings.json'),
+    JSON.stringify({
+      'dht-enabled': false,
+      'lpd-enabled': false,
+      'pex-enabled': false,
+      'utp-enabled': false,
+      'port-forwarding-enabled': false,
+      'rpc-enabled': false,
+      encryption: 0,
+      'bind-address-ipv4': options.ip,
+      'peer-port': options.port,
+      'ratio-limit-enabled': false,
+      'idle-seeding-limit-enabled': false,
+      'speed-limit-up-enabled': false,
+      'speed-limit-down-enabled': false,
+    }),
+  );
+  const args = ['transmission-cli', '-g', options.configDir, '-w', options.dir, '-p', String(options.port), '-M', '-et', '-D', '-U'];
+  if (options.verify) args.push('-v');
+  const [cmd, ...rest] = [...options.exec, ...args, options.torrentPath];
+  const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  let resolveSeeding!: () => void;
+  const seeding = new Promise<void>((resolve, reject) => {
+    resolveSeeding = resolve;
+    proc.once('exit', (code) => reject(new Error(`transmission-cli exited with ${code}: ${log.slice(-2000)}`)));
+  });
+  seeding.catch(() => {});
+  const onData = (d: Buffer) => {
+    log += String(d);
+    if (/Seeding/.test(log)) resolveSeeding();
+  };
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
+  const stop = () => stopProcess(proc, 2000);
+  t.after(stop);
+  return { seeding, log: () => log, stop };
 }
