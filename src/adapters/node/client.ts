@@ -30,6 +30,8 @@ export interface ClientOptions extends Partial<SessionOptions> {
   resumeDir?: string;
   /** Hashing threads (default: one per core). */
   hashThreads?: number;
+  /** First tracker retry after a failed announce, ms (default 60 s, doubling). */
+  trackerRetryMs?: number;
   logger?: Logger;
 }
 
@@ -49,7 +51,7 @@ export class Client extends Session {
           attachTrackers(
             torrent,
             { clock: systemClock, rng: cryptoRng, http: nodeHttpGet, datagrams: nodeDatagrams, logger: options.logger },
-            { peerId, port, extraTrackers: options.trackers },
+            { peerId, port, extraTrackers: options.trackers, retryMs: options.trackerRetryMs },
           ),
       },
       { port: 6881, ...options, path },

@@ -17,6 +17,7 @@ import {
   encodeRequest,
   type Handshake,
   HAVE_ALL,
+  HAVE_NONE,
   type ReservedFlags,
   WireDecoder,
   type WireMessage,
@@ -227,6 +228,17 @@ test('without the fast extension: choke drops our requests, late pieces are flag
   assert.deepEqual(bf, { type: 'bitfield', bytes: Uint8Array.of(0xff, 0xff, 0xf0) });
 });
 
+test('a later bitfield or have all updates the peer\'s pieces (aria2 sends one in place of many haves)', () => {
+  const s = scripted({});
+  const seen: string[] = [];
+  s.wire.on('bitfield', () => seen.push('bitfield'));
+  s.wire.on('haveAll', () => seen.push('haveAll'));
+  s.send(concatBytes([HAVE_NONE, encodeHave(1), encodeBitfield(Uint8Array.of(0xf0, 0, 0)), HAVE_ALL]));
+  s.clock.advance(0);
+  assert.deepEqual(seen, ['bitfield', 'haveAll']);
+  assert.equal(s.closes.length, 0);
+});
+
 function violation(send: Uint8Array | ((s: ReturnType<typeof scripted>) => void), flags?: Partial<ReservedFlags>, wire?: Partial<WireOptions>): string | undefined {
   const s = scripted({ flags, wire });
   if (send instanceof Uint8Array) s.send(send);
@@ -243,7 +255,7 @@ function violation(send: Uint8Array | ((s: ReturnType<typeof scripted>) => void)
 test('protocol violations close the wire with a typed reason', () => {
   assert.equal(violation(HAVE_ALL, { extended: true }), 'BT_ERR_WIRE_FAST_NOT_NEGOTIATED');
   assert.equal(violation(encodeExtended(0, encode({ m: {} })), { fast: true }), 'BT_ERR_WIRE_EXTENSION_NOT_NEGOTIATED');
-  assert.equal(violation(concatBytes([HAVE_ALL, encodeBitfield(new Uint8Array(3))])), 'BT_ERR_WIRE_DUPLICATE_BITFIELD');
+  assert.equal(violation(concatBytes([HAVE_ALL, HAVE_NONE])), 'BT_ERR_WIRE_DUPLICATE_BITFIELD');
   assert.equal(violation(encodePiece(0, 0, new Uint8Array(10))), 'BT_ERR_WIRE_UNREQUESTED_PIECE');
   assert.equal(violation(encodeRequest(0, 0, 32768)), 'BT_ERR_WIRE_BLOCK_TOO_LARGE');
   assert.equal(violation(encodeBitfield(Uint8Array.of(0, 0, 0x01))), 'BT_ERR_WIRE_BAD_BITFIELD');
