@@ -15,7 +15,7 @@ import type { Logger } from '../../util/logger.js';
 import { attachTrackers } from '../../engines/session/discovery.js';
 import { systemClock } from './clock.js';
 import { nodeDatagrams } from './datagram.js';
-import { nodeHttpGet } from './http-get.js';
+import { httpGetFrom } from './http-get.js';
 import { fileStorageFactory } from './file-storage.js';
 import { HashPool } from './hash-pool.js';
 import { ResumeFiles } from './resume-files.js';
@@ -50,7 +50,7 @@ export class Client extends Session {
         discovery: (torrent, { peerId, port }) =>
           attachTrackers(
             torrent,
-            { clock: systemClock, rng: cryptoRng, http: nodeHttpGet, datagrams: nodeDatagrams, logger: options.logger },
+            { clock: systemClock, rng: cryptoRng, http: httpGetFrom(options.localAddress), datagrams: nodeDatagrams, logger: options.logger },
             { peerId, port, extraTrackers: options.trackers, retryMs: options.trackerRetryMs },
           ),
       },

@@ -37,8 +37,12 @@ import { Uploader } from './uploader.js';
 
 const TICK_MS = 1_000;
 const RESUME_SAVE_MS = 30_000;
-/** Memory for pieces being assembled and verified. */
-const ASSEMBLY_MEMORY = 48 * 1024 * 1024;
+/**
+ * Memory for pieces being assembled and verified: 24 MiB (about six seconds of requests in flight
+ * at 4 MiB per peer queue), or eight pieces when pieces are large, so big pieces still overlap.
+ */
+const ASSEMBLY_MEMORY = 24 * 1024 * 1024;
+const ASSEMBLY_MIN_PIECES = 8;
 /** Whole pieces cached for uploads. */
 const READ_CACHE = 16 * 1024 * 1024;
 
@@ -109,7 +113,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.storage = deps.storageFactory(this.files, { name: meta.name, id: this.infoHashHex, dir: options.path });
     this.transfer = new Transfer(
       { clock: deps.clock, rng: deps.rng },
-      { pieceLength: meta.pieceLength, totalLength: meta.totalLength, memoryBytes: ASSEMBLY_MEMORY },
+      { pieceLength: meta.pieceLength, totalLength: meta.totalLength, memoryBytes: Math.max(ASSEMBLY_MEMORY, ASSEMBLY_MIN_PIECES * meta.pieceLength) },
       {
         onPieceComplete: (piece, data) => void this.verify(piece, data),
         onPayload: (_peer, bytes) => {
@@ -341,6 +345,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.doneEmitted = true;
     this.stateValue = this.stateValue === 'paused' ? 'paused' : 'seeding';
     this.transfer.active = false;
+    this.transfer.assembler.trim();
     for (const p of this.swarm.all) this.transfer.updateInterest(p);
     void this.storage.flush().then(
       () => this.saveResume(),
