@@ -46,6 +46,8 @@ export interface ClientOptions extends Partial<SessionOptions> {
   dht?: boolean | ClientDhtOptions;
   /** DHT bootstrap nodes, "host:port" (turns the DHT on). */
   bootstrap?: readonly string[];
+  /** Peer exchange, BEP 11 (default on; never for private torrents). */
+  pex?: boolean | { intervalMs?: number };
 }
 
 export interface ClientDhtOptions {
@@ -118,18 +120,22 @@ export class Client extends Session {
           return combineDiscoveries(...parts);
         },
         wireFlags: dht ? { extended: true, fast: true, dht: true } : undefined,
-        extensions: dht
-          ? {
-              dhtPort: () => {
-                try {
-                  return dht.address().port;
-                } catch {
-                  return undefined;
-                }
-              },
-              onDhtNode: (host, port) => void dht.addNode({ address: host, port }).catch(() => {}),
-            }
-          : undefined,
+        extensions: {
+          pex: options.pex !== false,
+          pexIntervalMs: typeof options.pex === 'object' ? options.pex.intervalMs : undefined,
+          ...(dht
+            ? {
+                dhtPort: () => {
+                  try {
+                    return dht.address().port;
+                  } catch {
+                    return undefined;
+                  }
+                },
+                onDhtNode: (host: string, port: number) => void dht.addNode({ address: host, port }).catch(() => {}),
+              }
+            : {}),
+        },
       },
       { port: 6881, ...options, path },
     );
