@@ -25,6 +25,7 @@ import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
+import type { ReservedFlags } from '../../codecs/wire/index.js';
 import type { Wire } from '../wire/index.js';
 import type { PeerSession } from './peer.js';
 import { PieceReader } from './piece-reader.js';
@@ -62,6 +63,8 @@ export interface TorrentDeps {
   clientBuckets: { download: TokenBucket; upload: TokenBucket };
   /** Registers the session's BEP 10 extensions (ut_metadata, ut_pex) on a new peer's wire. */
   peerExtensions?: (torrent: Torrent, peer: PeerSession) => void;
+  /** Reserved bits of our handshakes (the DHT bit when the session runs a DHT node). */
+  wireFlags?: Partial<ReservedFlags>;
 }
 
 export class Torrent extends Emitter<TorrentEvents> {
@@ -152,6 +155,8 @@ export class Torrent extends Emitter<TorrentEvents> {
         pieceCount: meta.pieceCount,
         listenPort: deps.listenPort,
         localAddress: deps.localAddress,
+        // BEP 27: no DHT for private torrents, so no DHT bit either.
+        wireFlags: meta.private ? undefined : deps.wireFlags,
       },
       {
         onPeer: (p) => {
