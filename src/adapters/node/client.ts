@@ -22,6 +22,7 @@ import { HashPool } from './hash-pool.js';
 import { ResumeFiles } from './resume-files.js';
 import { cryptoRng } from './rng.js';
 import { tcpTransport } from './tcp.js';
+import { readerToNodeReadable } from './read-stream.js';
 import { loadTorrent } from './torrent-input.js';
 
 export interface ClientOptions extends Partial<SessionOptions> {
@@ -46,6 +47,7 @@ export class Client extends Session {
         storageFactory: fileStorageFactory(),
         resumeStore: new ResumeFiles(options.resumeDir ?? join(path, '.torrentkit', 'resume')),
         logger: options.logger,
+        nodeReadable: readerToNodeReadable,
         discovery: (torrent, { peerId, port }) =>
           attachTrackers(
             torrent,

@@ -18,6 +18,7 @@ import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
+import type { NodeReadableFactory } from '../stream/index.js';
 import { Wire } from '../wire/index.js';
 import type { Discovery } from './discovery.js';
 import { Torrent } from './torrent.js';
@@ -31,6 +32,8 @@ export interface SessionDeps {
   storageFactory: StorageFactory;
   resumeStore?: ResumeStore;
   logger?: Logger;
+  /** Makes Node Readables for `files[i].createReadStream` (set by the Node client). */
+  nodeReadable?: NodeReadableFactory;
   /** Peer discovery (trackers, DHT) for a torrent; called when a torrent is added. */
   discovery?: (torrent: Torrent, context: { peerId: PeerId; port: number }) => Discovery;
 }
@@ -143,6 +146,7 @@ export class Session extends Emitter<SessionEvents> {
         listenPort: this.listener?.port,
         localAddress: this.options.localAddress,
         clientBuckets: this.buckets,
+        nodeReadable: this.deps.nodeReadable,
       },
       meta,
       { ...options, path: options.path ?? this.options.path },
