@@ -4,6 +4,7 @@ import { createCommand } from './create.js';
 import { dhtCommand } from './dht.js';
 import { infoCommand } from './info.js';
 import { magnetCommand } from './magnet.js';
+import { streamCommand } from './stream.js';
 import { trackerCommand } from './tracker.js';
 
-export const commands: Command[] = [createCommand, infoCommand, magnetCommand, trackerCommand, dhtCommand];
+export const commands: Command[] = [createCommand, infoCommand, magnetCommand, trackerCommand, dhtCommand, streamCommand];
