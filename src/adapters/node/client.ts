@@ -11,7 +11,6 @@ import type { Metainfo } from '../../codecs/metainfo/index.js';
 import { Session, type SessionOptions } from '../../engines/session/client.js';
 import type { Torrent } from '../../engines/session/torrent.js';
 import type { AddOptions } from '../../engines/session/types.js';
-import { TorrentkitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import { attachTrackers } from '../../engines/session/discovery.js';
 import { systemClock } from './clock.js';
@@ -60,14 +59,17 @@ export class Client extends Session {
   }
 
   /**
-   * Adds a torrent: the bytes or path of a .torrent file, an http(s) URL of one, or parsed
-   * metainfo. Magnet links and bare info hashes need the metadata exchange (BEP 9).
+   * Adds a torrent: the bytes or path of a .torrent file, an http(s) URL of one, parsed metainfo,
+   * a magnet link or a bare info hash. For a magnet the promise resolves once the metadata was
+   * fetched from peers (BEP 9) and the torrent started; `addMagnet` returns at once instead, with
+   * the magnet phase's state and events.
    */
   async add(id: string | Uint8Array | Metainfo, options: AddOptions = {}): Promise<Torrent> {
     if (typeof id !== 'string') return this.addMetainfo(id, options);
     const loaded = await loadTorrent(id, process.cwd(), options.signal ?? new AbortController().signal);
     if (loaded.kind === 'magnet') {
-      throw new TorrentkitError('BT_ERR_METADATA_UNAVAILABLE', 'magnet links need the metadata exchange, which this client does not do yet');
+      const magnet = await this.addMagnet(loaded.magnet, options);
+      return magnet.whenTorrent({ signal: options.signal });
     }
     return this.addMetainfo(loaded.meta, options);
   }

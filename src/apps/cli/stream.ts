@@ -6,6 +6,7 @@
  * standard output instead.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ import type { Torrent } from '../../engines/session/torrent.js';
 import { readerToWebStream, type TorrentFile, type TorrentReader } from '../../engines/stream/index.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { formatBytes, formatRate } from '../../util/format.js';
+import { resolveTorrentArg } from './client-options.js';
 import type { CliIo, Command } from './command.js';
 import { type PlayerName, playerCommand, splitArgs } from './players.js';
 
@@ -104,7 +106,7 @@ export const streamCommand: Command = {
       if (values.remove === true && torrent) await rm(join(out, torrent.meta.name), { recursive: true, force: true }).catch(() => {});
     };
     try {
-      torrent = await client.add(id, { peers: (values.peer as string[] | undefined) ?? [], signal: io.signal });
+      torrent = await client.add(resolveTorrentArg(id, io, existsSync), { peers: (values.peer as string[] | undefined) ?? [], signal: io.signal });
       const files = torrent.files;
       if (values.list === true) {
         for (const f of files) if (!f.pad) io.stdout.write(`${f.index}\t${f.length}\t${f.pathString}\n`);

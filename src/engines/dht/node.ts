@@ -394,7 +394,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
       },
       kind,
       target,
-      { k: this.opts.k, alpha: this.opts.alpha, maxQueries: this.opts.maxLookupQueries },
+      { k: this.opts.k, alpha: this.opts.alpha, maxQueries: this.opts.maxLookupQueries, minSlowMs: this.opts.minSlowMs, maxSlowMs: this.opts.maxSlowMs },
       (result) => {
         this.lookups.delete(lookup);
         callbacks.onDone?.(result);

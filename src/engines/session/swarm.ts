@@ -25,7 +25,8 @@ export interface SwarmDeps {
 export interface SwarmOptions {
   infoHash: InfoHash;
   peerId: PeerId;
-  pieceCount: number;
+  /** Unknown while a magnet link's metadata is fetched. */
+  pieceCount?: number;
   listenPort?: number;
   /** Local address for outgoing connections. */
   localAddress?: string;
@@ -137,7 +138,7 @@ export class Swarm {
       wire.destroy('local');
       return false;
     }
-    wire.setPieceCount(this.options.pieceCount);
+    if (this.options.pieceCount !== undefined) wire.setPieceCount(this.options.pieceCount);
     const host = wire.conn.remoteAddress;
     const port = wire.conn.remotePort;
     this.adopt(wire, host, port, 'incoming', 'incoming', false);

@@ -60,6 +60,8 @@ export interface TorrentDeps {
   clientBuckets: { download: TokenBucket; upload: TokenBucket };
   /** Makes Node Readables for `files[i].createReadStream` (the Node client sets it). */
   nodeReadable?: NodeReadableFactory;
+  /** Registers the session's BEP 10 extensions (ut_metadata, ut_pex) on a new peer's wire. */
+  peerExtensions?: (torrent: Torrent, peer: PeerSession) => void;
 }
 
 export class Torrent extends Emitter<TorrentEvents> {
@@ -156,7 +158,13 @@ export class Torrent extends Emitter<TorrentEvents> {
         listenPort: deps.listenPort,
         localAddress: deps.localAddress,
       },
-      { onPeer: (p) => this.peers.attach(p), onPeerClosed: (p, close) => this.peers.detach(p, close.reason) },
+      {
+        onPeer: (p) => {
+          deps.peerExtensions?.(this, p);
+          this.peers.attach(p);
+        },
+        onPeerClosed: (p, close) => this.peers.detach(p, close.reason),
+      },
     );
     this.peers = new TorrentPeers({ clock: deps.clock, rng: deps.rng }, this, this.transfer, this.uploader, {
       connected: (info) => this.emit('peerConnected', info),

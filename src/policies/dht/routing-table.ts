@@ -31,6 +31,8 @@ export interface RoutingNode extends NodeInfo {
   failures: number;
   /** When it was added to the table. */
   added: number;
+  /** The id's first 32 bits (for fast distance ordering). */
+  readonly prefix32: number;
 }
 
 export interface RoutingTableOptions {
@@ -124,6 +126,7 @@ export class RoutingTable {
       lastQuery: -Infinity,
       failures: 0,
       added: now,
+      prefix32: ((info.id[0] << 24) | (info.id[1] << 16) | (info.id[2] << 8) | info.id[3]) >>> 0,
     };
     this.touch(node, now, contact);
     for (;;) {
@@ -217,21 +220,32 @@ export class RoutingTable {
    * heard a query from may be a spoofed address).
    */
   closest(target: Uint8Array, n: number = this.k, family?: 'IPv4' | 'IPv6', verifiedOnly = false): RoutingNode[] {
-    // Sort on the first 32 bits of the distance, computed once per node; ties (rare) fall back
-    // to the full comparison.
+    // Keeps the best n in insertion order, keyed on the first 32 bits of the distance (ties, rare,
+    // fall back to the full comparison): no per-call allocation beyond the result.
     const t0 = ((target[0] << 24) | (target[1] << 16) | (target[2] << 8) | target[3]) >>> 0;
-    const keyed: { node: RoutingNode; d: number }[] = [];
-    for (const node of this.byId.values()) {
-      if (node.failures >= BAD_AFTER_FAILURES) continue;
-      if (verifiedOnly && node.lastReply === -Infinity) continue;
-      if (family && (node.address.includes(':') ? 'IPv6' : 'IPv4') !== family) continue;
-      const id = node.id;
-      keyed.push({ node, d: ((((id[0] << 24) | (id[1] << 16) | (id[2] << 8) | id[3]) >>> 0) ^ t0) >>> 0 });
+    const wantV6 = family === undefined ? undefined : family === 'IPv6';
+    const best: RoutingNode[] = [];
+    const keys: number[] = [];
+    const closer = (d: number, a: RoutingNode, i: number) =>
+      d < keys[i] || (d === keys[i] && compareDistance(a.id, best[i].id, target) < 0);
+    for (const bucket of this.buckets) {
+      for (const node of bucket.nodes) {
+        if (node.failures >= BAD_AFTER_FAILURES) continue;
+        if (verifiedOnly && node.lastReply === -Infinity) continue;
+        if (wantV6 !== undefined && node.address.includes(':') !== wantV6) continue;
+        const d = (node.prefix32 ^ t0) >>> 0;
+        if (best.length === n && !closer(d, node, n - 1)) continue;
+        let i = best.length;
+        while (i > 0 && closer(d, node, i - 1)) i--;
+        best.splice(i, 0, node);
+        keys.splice(i, 0, d);
+        if (best.length > n) {
+          best.pop();
+          keys.pop();
+        }
+      }
     }
-    keyed.sort((a, b) => a.d - b.d || compareDistance(a.node.id, b.node.id, target));
-    const out: RoutingNode[] = [];
-    for (let i = 0; i < keyed.length && i < n; i++) out.push(keyed[i].node);
-    return out;
+    return best;
   }
 
   /** All nodes, bucket by bucket. */
