@@ -28,6 +28,7 @@ import { HashPool } from './hash-pool.js';
 import { ResumeFiles } from './resume-files.js';
 import { cryptoRng } from './rng.js';
 import { tcpTransport } from './tcp.js';
+import { readerToNodeReadable } from './read-stream.js';
 import { loadTorrent } from './torrent-input.js';
 
 export interface ClientOptions extends Partial<SessionOptions> {
@@ -107,6 +108,7 @@ export class Client extends Session {
         storageFactory: fileStorageFactory(),
         resumeStore: new ResumeFiles(options.resumeDir ?? join(path, '.torrentkit', 'resume')),
         logger: options.logger,
+        nodeReadable: readerToNodeReadable,
         discovery: (torrent, { peerId, port }) => {
           const trackers = attachTrackers(torrent, trackerDeps, { peerId, port, extraTrackers: options.trackers, retryMs: options.trackerRetryMs });
           if (!dht) return trackers;
