@@ -4,7 +4,7 @@
  * handshake. Platform-free: the Node `Client` (src/adapters/node/client.ts) fills in the deps.
  */
 import { type MagnetLink, type Metainfo, parseMetainfo, parseTorrentId } from '../../codecs/metainfo/index.js';
-import { generatePeerId } from '../../codecs/wire/index.js';
+import { generatePeerId, type ReservedFlags } from '../../codecs/wire/index.js';
 import { ConnectionLimits } from '../../policies/connections.js';
 import { TokenBucket } from '../../policies/token-bucket.js';
 import type { Clock } from '../../ports/clock.js';
@@ -18,6 +18,7 @@ import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
+import type { NodeReadableFactory } from '../stream/index.js';
 import { Wire } from '../wire/index.js';
 import type { Discovery } from './discovery.js';
 import { MagnetTorrent, type MagnetTorrentOptions } from './magnet/magnet-torrent.js';
@@ -34,12 +35,16 @@ export interface SessionDeps {
   storageFactory: StorageFactory;
   resumeStore?: ResumeStore;
   logger?: Logger;
+  /** Makes Node Readables for `files[i].createReadStream` (set by the Node client). */
+  nodeReadable?: NodeReadableFactory;
   /** Peer discovery (trackers, DHT) for a torrent; called when a torrent is added. */
   discovery?: (torrent: Torrent, context: { peerId: PeerId; port: number }) => Discovery;
   /** Peer discovery for a magnet link while its metadata is fetched (trackers from `tr`, DHT). */
   magnetDiscovery?: (magnet: MagnetTorrent, context: { peerId: PeerId; port: number }) => Discovery;
   /** What the session's extensions need beyond the torrent (PEX on/off, the DHT port for BEP 5 `port`). */
   extensions?: Omit<PeerExtensionsContext, 'clock'>;
+  /** Reserved bits of our handshakes (e.g. the DHT bit, BEP 5). */
+  wireFlags?: Partial<ReservedFlags>;
 }
 
 export interface SessionOptions {
@@ -116,6 +121,7 @@ export class Session extends Emitter<SessionEvents> {
             peerId: this.peerId,
             acceptInfoHash: (hash) => this.torrents.has(toHex(hash)) || this.magnets.has(toHex(hash)),
             listenPort: this.listener?.port,
+            flags: this.deps.wireFlags,
           },
         );
         wire.once('handshake', (h) => {
@@ -163,6 +169,8 @@ export class Session extends Emitter<SessionEvents> {
         listenPort: this.listener?.port,
         localAddress: this.options.localAddress,
         clientBuckets: this.buckets,
+        wireFlags: this.deps.wireFlags,
+        nodeReadable: this.deps.nodeReadable,
         peerExtensions: (t: Torrent, p: PeerSession) => attachPeerExtensions(t, p, { clock: this.deps.clock, ...this.deps.extensions }),
       },
       meta,
@@ -207,6 +215,7 @@ export class Session extends Emitter<SessionEvents> {
         peerId: this.peerId,
         listenPort: this.listener?.port,
         localAddress: this.options.localAddress,
+        wireFlags: this.deps.wireFlags,
         hash: (data, algorithm) => this.deps.hasher.hashBuffer(data, { algorithm }),
       },
       link,

@@ -12,6 +12,7 @@ import type { StreamConnection, StreamTransport } from '../../ports/transport.js
 import { toHex } from '../../util/bytes.js';
 import type { Logger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
+import type { ReservedFlags } from '../../codecs/wire/index.js';
 import { Wire, type WireClose } from '../wire/index.js';
 import { PeerSession } from './peer.js';
 
@@ -31,6 +32,8 @@ export interface SwarmOptions {
   /** Local address for outgoing connections. */
   localAddress?: string;
   connectTimeoutMs?: number;
+  /** Reserved bits of our handshake (default: the Wire's: extension protocol and fast extension). */
+  wireFlags?: Partial<ReservedFlags>;
 }
 
 export interface SwarmHooks {
@@ -123,6 +126,7 @@ export class Swarm {
         infoHash: this.options.infoHash,
         pieceCount: this.options.pieceCount,
         listenPort: this.options.listenPort,
+        flags: this.options.wireFlags,
       },
     );
     this.adopt(wire, host, port, 'outgoing', source, true);

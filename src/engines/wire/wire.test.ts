@@ -419,3 +419,36 @@ test('close: local close flushes and both sides report once', () => {
   assert.deepEqual(closes.b.map((c) => c.reason), ['remote']);
   assert.equal(a.have(2), false);
 });
+
+test('shaped link on the virtual clock: 1 MiB over 1 MB/s with 50 ms latency takes its serialisation time', () => {
+  const clock = new VirtualClock();
+  const [ca, cb] = createMemoryPair({ clock, link: { latencyMs: 50, bytesPerSecond: 1_000_000 } });
+  const leecher = new Wire(ca, { clock }, { direction: 'outgoing', peerId: ID_A, infoHash: IH, pieceCount: 4 });
+  const seeder = new Wire(cb, { clock }, { direction: 'incoming', peerId: ID_B, acceptInfoHash: () => true, pieceCount: 4 });
+  seeder.on('handshake', () => seeder.haveAll());
+  seeder.on('interested', () => seeder.unchoke());
+  seeder.on('request', (r) => seeder.piece(r.index, r.begin, new Uint8Array(r.length)));
+  let next = 0;
+  let got = 0;
+  let doneAt = -1;
+  const fill = () => {
+    while (next < 64 && leecher.outstandingRequests < 16) {
+      leecher.request(next >> 4, (next & 15) * 16384, 16384);
+      next++;
+    }
+  };
+  leecher.on('haveAll', () => leecher.interested());
+  leecher.on('unchoke', fill);
+  leecher.on('piece', (p) => {
+    got += p.block.length;
+    if (got === 1 << 20) doneAt = clock.now();
+    fill();
+  });
+  leecher.start();
+  seeder.start();
+  clock.advance(10_000);
+  // 1 MiB at 1 MB/s is 1.049 s of serialisation, plus a few 50 ms one-way trips for the
+  // handshakes, interest and the first requests.
+  assert.ok(doneAt > 1_049 && doneAt < 1_400, `done at ${doneAt} ms`);
+  assert.equal(leecher.stats.payloadReceived, 1 << 20);
+});
