@@ -74,17 +74,28 @@ if (paths.length === 0) {
   step('build', process.execPath, ['node_modules/typescript7/bin/tsc', '-p', 'tsconfig.build.json']);
   step('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '.']);
 }
+// Tests that run alone, after the parallel phase: real clients that stall when the machine is
+// saturated (WebRTC peers, network namespaces). They skip unless their variable is set.
+const SERIAL = {
+  'test/interop/tracker-webtorrent.test.ts': 'TORRENTKIT_WEBRTC_TESTS',
+  'test/interop/tracker-transmission.test.ts': 'TORRENTKIT_NETNS_TESTS',
+};
 const files = (paths.length ? paths : ['src', 'test']).flatMap((p) =>
   statSync(p).isDirectory() ? collect(p, []) : [p],
 );
 files.sort();
-step(`node --test (${files.length} files)`, process.execPath, [
+const serial = paths.length ? [] : files.filter((f) => f in SERIAL);
+const parallel = files.filter((f) => !serial.includes(f));
+const runner = (concurrency) => [
   '--import',
   'tsx',
   '--test',
   '--test-reporter=dot',
   '--test-reporter-destination=stdout',
-  '--test-concurrency=2',
+  `--test-concurrency=${concurrency}`,
   '--test-timeout=240000',
-  ...files,
-]);
+];
+step(`node --test (${parallel.length} files)`, process.execPath, [...runner(2), ...parallel]);
+for (const f of serial) {
+  step(`node --test ${f} (alone)`, process.execPath, [...runner(1), f], { [SERIAL[f]]: '1' });
+}
