@@ -6,11 +6,13 @@ import { downloadCommand } from './download.js';
 import { infoCommand } from './info.js';
 import { magnetCommand } from './magnet.js';
 import { seedCommand } from './seed.js';
+import { streamCommand } from './stream.js';
 import { trackerCommand } from './tracker.js';
 
 export const commands: Command[] = [
   downloadCommand,
   seedCommand,
+  streamCommand,
   createCommand,
   infoCommand,
   magnetCommand,

@@ -3,8 +3,8 @@
  * every torrent added to it. Routes incoming connections to their torrent by the info hash in the
  * handshake. Platform-free: the Node `Client` (src/adapters/node/client.ts) fills in the deps.
  */
-import { type Metainfo, parseMetainfo } from '../../codecs/metainfo/index.js';
-import { generatePeerId } from '../../codecs/wire/index.js';
+import { type MagnetLink, type Metainfo, parseMetainfo, parseTorrentId } from '../../codecs/metainfo/index.js';
+import { generatePeerId, type ReservedFlags } from '../../codecs/wire/index.js';
 import { ConnectionLimits } from '../../policies/connections.js';
 import { TokenBucket } from '../../policies/token-bucket.js';
 import type { Clock } from '../../ports/clock.js';
@@ -18,8 +18,12 @@ import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
+import type { NodeReadableFactory } from '../stream/index.js';
 import { Wire } from '../wire/index.js';
 import type { Discovery } from './discovery.js';
+import { MagnetTorrent, type MagnetTorrentOptions } from './magnet/magnet-torrent.js';
+import { attachPeerExtensions, type PeerExtensionsContext } from './peer-extensions.js';
+import type { PeerSession } from './peer.js';
 import { Torrent } from './torrent.js';
 import type { AddOptions } from './types.js';
 
@@ -31,8 +35,16 @@ export interface SessionDeps {
   storageFactory: StorageFactory;
   resumeStore?: ResumeStore;
   logger?: Logger;
+  /** Makes Node Readables for `files[i].createReadStream` (set by the Node client). */
+  nodeReadable?: NodeReadableFactory;
   /** Peer discovery (trackers, DHT) for a torrent; called when a torrent is added. */
   discovery?: (torrent: Torrent, context: { peerId: PeerId; port: number }) => Discovery;
+  /** Peer discovery for a magnet link while its metadata is fetched (trackers from `tr`, DHT). */
+  magnetDiscovery?: (magnet: MagnetTorrent, context: { peerId: PeerId; port: number }) => Discovery;
+  /** What the session's extensions need beyond the torrent (PEX on/off, the DHT port for BEP 5 `port`). */
+  extensions?: Omit<PeerExtensionsContext, 'clock'>;
+  /** Reserved bits of our handshakes (e.g. the DHT bit, BEP 5). */
+  wireFlags?: Partial<ReservedFlags>;
 }
 
 export interface SessionOptions {
@@ -60,6 +72,13 @@ export interface SessionEvents {
   warning: [warning: TorrentkitError];
 }
 
+/** A magnet URI or a bare info hash (40 hex / 32 base32 for v1, 64 hex for v2). */
+function magnetOf(id: string): MagnetLink {
+  const parsed = parseTorrentId(id);
+  if (parsed.kind !== 'magnet') throw new TorrentkitError('BT_ERR_MAGNET_INVALID', `not a magnet link or info hash: ${id}`);
+  return parsed.magnet;
+}
+
 export class Session extends Emitter<SessionEvents> {
   readonly peerId: PeerId;
   private readonly torrents = new Map<string, Torrent>();
@@ -67,7 +86,8 @@ export class Session extends Emitter<SessionEvents> {
   private readonly buckets: { download: TokenBucket; upload: TokenBucket };
   private readonly logger: Logger;
   private listener: StreamListener | undefined;
-  private readonly discoveries = new Map<Torrent, Discovery>();
+  private readonly discoveries = new Map<Torrent | MagnetTorrent, Discovery>();
+  private readonly magnets = new Map<string, MagnetTorrent>();
   private listening: Promise<void> | undefined;
   private closed = false;
 
@@ -99,11 +119,17 @@ export class Session extends Emitter<SessionEvents> {
           {
             direction: 'incoming',
             peerId: this.peerId,
-            acceptInfoHash: (hash) => this.torrents.has(toHex(hash)),
+            acceptInfoHash: (hash) => this.torrents.has(toHex(hash)) || this.magnets.has(toHex(hash)),
             listenPort: this.listener?.port,
+            flags: this.deps.wireFlags,
           },
         );
-        wire.once('handshake', (h) => this.torrents.get(toHex(h.infoHash))?.attachIncoming(wire));
+        wire.once('handshake', (h) => {
+          const id = toHex(h.infoHash);
+          const target = this.torrents.get(id) ?? this.magnets.get(id);
+          if (target) target.attachIncoming(wire);
+          else wire.destroy('local');
+        });
         wire.start();
       })
       .then((l) => {
@@ -143,6 +169,9 @@ export class Session extends Emitter<SessionEvents> {
         listenPort: this.listener?.port,
         localAddress: this.options.localAddress,
         clientBuckets: this.buckets,
+        wireFlags: this.deps.wireFlags,
+        nodeReadable: this.deps.nodeReadable,
+        peerExtensions: (t: Torrent, p: PeerSession) => attachPeerExtensions(t, p, { clock: this.deps.clock, ...this.deps.extensions }),
       },
       meta,
       { ...options, path: options.path ?? this.options.path },
@@ -162,6 +191,75 @@ export class Session extends Emitter<SessionEvents> {
     return torrent;
   }
 
+  /** Magnet links whose metadata is being fetched. */
+  pendingMagnets(): MagnetTorrent[] {
+    return [...this.magnets.values()];
+  }
+
+  /**
+   * Adds a magnet link (or its parsed form): peers from `x.pe` and `options.peers`, trackers from
+   * `tr`, and the session's magnet discovery (the DHT) are asked for the metadata (BEP 9); once it
+   * is verified the link becomes a Torrent (`magnet.whenTorrent()`, event `torrent`), started with
+   * `options` and the peers found so far. BEP 53 `so` selects files unless `options.selection` does.
+   */
+  async addMagnet(input: MagnetLink | string, options: AddOptions & MagnetTorrentOptions = {}): Promise<MagnetTorrent> {
+    if (this.closed) throw new TorrentkitError('BT_ERR_CLIENT_CLOSED', 'the client is closed');
+    const link = typeof input === 'string' ? magnetOf(input) : input;
+    await this.listen();
+    const magnet = new MagnetTorrent(
+      {
+        clock: this.deps.clock,
+        transport: this.deps.transport,
+        limits: this.limits,
+        logger: this.logger,
+        peerId: this.peerId,
+        listenPort: this.listener?.port,
+        localAddress: this.options.localAddress,
+        wireFlags: this.deps.wireFlags,
+        hash: (data, algorithm) => this.deps.hasher.hashBuffer(data, { algorithm }),
+      },
+      link,
+      options,
+    );
+    const id = magnet.infoHashHex;
+    const existing = this.torrents.get(id);
+    if (existing) {
+      magnet.adopt(existing);
+      return magnet;
+    }
+    const pending = this.magnets.get(id);
+    if (pending) return pending;
+    this.magnets.set(id, magnet);
+    const stopDiscovery = () => {
+      this.magnets.delete(id);
+      const d = this.discoveries.get(magnet);
+      this.discoveries.delete(magnet);
+      return d?.stop();
+    };
+    magnet.once('removed', () => void stopDiscovery());
+    magnet.once('metadata', (meta) => {
+      void stopDiscovery();
+      const selection =
+        options.selection ??
+        (link.selectOnly ? meta.files.map((_, i) => i).filter((i) => link.selectOnly!.some((r) => i >= r.start && i <= r.end)) : undefined);
+      this.addMetainfo(meta, { ...options, selection, trackers: [...(options.trackers ?? []), ...link.trackers] }).then(
+        (torrent) => {
+          for (const p of magnet.knownPeers()) torrent.addPeer(p.host, p.port, p.source);
+          magnet.adopt(torrent);
+        },
+        (err: unknown) => {
+          magnet.warn(err instanceof TorrentkitError ? err : new TorrentkitError('BT_ERR_INTERNAL', String(err), { cause: err }));
+          magnet.remove();
+        },
+      );
+    });
+    if (this.deps.magnetDiscovery) {
+      this.discoveries.set(magnet, this.deps.magnetDiscovery(magnet, { peerId: this.peerId, port: this.listener?.port ?? this.options.port ?? 0 }));
+    }
+    magnet.start();
+    return magnet;
+  }
+
   async remove(infoHash: string | InfoHash, options: { deleteData?: boolean } = {}): Promise<void> {
     const t = this.get(infoHash);
     if (t) await t.remove(options);
@@ -177,6 +275,8 @@ export class Session extends Emitter<SessionEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const m of [...this.magnets.values()]) m.remove();
+    this.magnets.clear();
     await Promise.all([...this.discoveries.values()].map((d) => d.stop()));
     this.discoveries.clear();
     await Promise.all([...this.torrents.values()].map((t) => t.close()));

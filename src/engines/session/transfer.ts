@@ -5,7 +5,7 @@
  * (where blocks wait until their piece is complete). Complete pieces go to `onPieceComplete`;
  * verification and storage are not this module's business.
  */
-import { PiecePicker } from '../../policies/picker/index.js';
+import { type PeerRequest, PiecePicker } from '../../policies/picker/index.js';
 import type { Random } from '../../policies/random.js';
 import { RequestScheduler } from '../../policies/request/index.js';
 import type { TokenBucket } from '../../policies/token-bucket.js';
@@ -157,7 +157,9 @@ export class Transfer {
         blocked = true;
         continue;
       }
-      if (!wire.request(r.piece, r.begin, r.length)) this.scheduler.requestEnded(peer, r.piece, r.begin);
+      // A block whose cancel the peer has not answered yet is not asked again (BEP 6: the answer,
+      // block or reject, would match either request).
+      if (wire.isRequested(r.piece, r.begin, r.length) || !wire.request(r.piece, r.begin, r.length)) this.scheduler.requestEnded(peer, r.piece, r.begin);
     }
     this.blockedAtBytes = blocked ? this.assembler.bytesInUse : Number.POSITIVE_INFINITY;
   }
@@ -230,6 +232,41 @@ export class Transfer {
     this.scheduler.forget(cancel);
     for (const c of cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
     for (const p of this.peers) this.updateInterest(p);
+  }
+
+  // ---- streaming deadlines (driven by the read heads of src/engines/stream) ----
+
+  /** Makes `piece` critical with `deadline` (clock time); see PiecePicker.deadlines. */
+  setDeadline(piece: number, deadline: number): void {
+    this.picker.deadlines.set(piece, deadline);
+  }
+
+  /** The piece is no longer critical and nothing needs it now: cancel its requests. */
+  dropDeadline(piece: number): void {
+    this.cancelRequests(this.picker.deadlines.drop(piece));
+  }
+
+  /**
+   * Deadlines changed: send the critical requests now. After a jump (a seek), requests for pieces
+   * that are not critical are cancelled first: they would sit in the peers' queues ahead of the
+   * new critical blocks (the blocks return to the pool and are requested again behind them).
+   */
+  commitDeadlines(jumped: boolean): void {
+    if (jumped && this.picker.deadlines.size > 0) {
+      for (const p of this.peers) {
+        const drop = this.picker.requestsOf(p).filter((r) => this.picker.deadlines.of(r.piece) === undefined);
+        for (const r of drop) {
+          this.scheduler.requestEnded(p, r.piece, r.begin);
+          p.wire.cancel(r.piece, r.begin, r.length);
+        }
+      }
+    }
+    for (const p of this.peers) this.fill(p);
+  }
+
+  private cancelRequests(cancel: readonly PeerRequest<PeerSession>[]): void {
+    this.scheduler.forget(cancel);
+    for (const c of cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
   }
 
   /** About once a second: timeouts, snubbing, speed classes; refill every pipeline. */
