@@ -85,6 +85,6 @@ step(`node --test (${files.length} files)`, process.execPath, [
   '--test-reporter=dot',
   '--test-reporter-destination=stdout',
   '--test-concurrency=2',
-  '--test-timeout=600000',
+  '--test-timeout=240000',
   ...files,
 ]);
