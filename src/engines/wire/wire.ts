@@ -334,7 +334,6 @@ export class Wire extends Emitter<WireEvents> {
     return true;
   }
 
-  /** Cancels a request. With BEP 6 the peer still answers it (piece or reject); without, it is forgotten now. */
   /**
    * Whether a request of ours for the block is outstanding (with the fast extension a cancelled
    * request stays outstanding until the peer answers with the block or a reject, BEP 6; asking for
@@ -344,6 +343,7 @@ export class Wire extends Emitter<WireEvents> {
     return this.outgoing.has(index, begin, length);
   }
 
+  /** Cancels a request. With BEP 6 the peer still answers it (piece or reject); without, it is forgotten now. */
   cancel(index: number, begin: number, length: number): boolean {
     if (!this.outgoing.has(index, begin, length)) return false;
     if (!this.fastExtension) this.outgoing.delete(index, begin, length);
