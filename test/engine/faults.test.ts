@@ -32,7 +32,13 @@ test('a peer that sends corrupt blocks is identified and banned; the download co
   t.after(() => leecher.close());
   const l = await leecher.add(content.torrent, { peers: [`127.0.0.3:${liar.port}`, honest.address] });
   const warnings: TorrentkitError[] = [];
-  l.on('warning', (w) => warnings.push(w));
+  // Connections the liar had accepted when it was banned (more than one if a connection dropped
+  // for another reason first, e.g. on a saturated machine).
+  let connectionsAtBan: number | undefined;
+  l.on('warning', (w) => {
+    warnings.push(w);
+    if (w.code === 'BT_ERR_PEER_CORRUPT' && w.message.includes('127.0.0.3')) connectionsAtBan ??= liar.connections;
+  });
   await l.whenDone({ signal: AbortSignal.timeout(60_000) });
   assertSameFiles(content, join(dir, 'leech'), 'leecher');
   const st = l.stats();
@@ -41,7 +47,7 @@ test('a peer that sends corrupt blocks is identified and banned; the download co
   const bans = warnings.filter((w) => w.code === 'BT_ERR_PEER_CORRUPT');
   assert.ok(bans.some((w) => w.message.includes('127.0.0.3')), `the liar was banned: ${warnings.map((w) => w.message).join('; ')}`);
   assert.ok(!bans.some((w) => w.message.includes('127.0.0.1:')), 'the honest seeder was not banned');
-  assert.equal(liar.connections, 1, 'a banned peer is not connected again');
+  assert.equal(liar.connections, connectionsAtBan, 'a banned peer is not connected again');
   assert.equal(st.piecesVerified, content.meta.pieceCount);
   assert.ok(honest.torrent.stats().uploaded > 0);
 });
