@@ -31,18 +31,22 @@ function available(cmd: string, args: string[]): boolean {
 }
 
 const GNU_TIME = available('/usr/bin/time', ['-f', '%U', 'true']);
-/** CPU seconds (user + system) of the last run of each contender, when GNU time is installed. */
+/** CPU seconds (user + system) and peak RSS (MiB) of each run of each contender, when GNU time is installed. */
 const cpu = new Map<string, number[]>();
+const rss = new Map<string, number[]>();
 
 /** Runs a command and returns its wall time in ms (throws when it fails); records its CPU time. */
 function timed(key: string, cmd: string, args: string[], cwd: string): number {
-  const [c, a] = GNU_TIME ? ['/usr/bin/time', ['-f', 'CPU %U %S', cmd, ...args]] : [cmd, args];
+  const [c, a] = GNU_TIME ? ['/usr/bin/time', ['-f', 'CPU %U %S %M', cmd, ...args]] : [cmd, args];
   const start = performance.now();
   const r = spawnSync(c, a, { cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const ms = performance.now() - start;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
-  if (m) cpu.set(key, [...(cpu.get(key) ?? []), Number(m[1]) + Number(m[2])]);
+  const m = /CPU ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr);
+  if (m) {
+    cpu.set(key, [...(cpu.get(key) ?? []), Number(m[1]) + Number(m[2])]);
+    rss.set(key, [...(rss.get(key) ?? []), Number(m[3]) / 1024]);
+  }
   return ms;
 }
 
@@ -86,6 +90,7 @@ try {
   const add = (k: string, ms: number) => samples.set(k, [...(samples.get(k) ?? []), ms]);
   ours('v1')(); // warm-up: page cache and the CLI's first start
   cpu.clear();
+  rss.clear();
   for (let i = 0; i < ROUNDS; i++) {
     add('ours-v1', ours('v1')());
     if (haveMk) add('mktorrent', mktorrent());
@@ -111,6 +116,11 @@ try {
     rows.push(
       { metric: 'create v1, 1 GiB: CPU time (user + system)', unit: 's', ours: cpuOf('ours-v1')!, anchor: `mktorrent -t ${THREADS}`, theirs: cpuOf('mktorrent'), higherIsBetter: false },
       { metric: 'create hybrid, 1 GiB: CPU time (user + system)', unit: 's', ours: cpuOf('ours-hybrid')!, anchor: 'libtorrent 2.0 create_torrent', theirs: cpuOf('lt-hybrid'), higherIsBetter: false },
+    );
+    const rssOf = (k: string) => (rss.has(k) ? Math.max(...rss.get(k)!) : undefined);
+    rows.push(
+      { metric: 'create v1, 1 GiB: peak RSS (Node runtime included)', unit: 'MiB', ours: rssOf('ours-v1')!, anchor: `mktorrent -t ${THREADS}`, theirs: rssOf('mktorrent'), higherIsBetter: false },
+      { metric: 'create hybrid, 1 GiB: peak RSS', unit: 'MiB', ours: rssOf('ours-hybrid')!, anchor: 'libtorrent 2.0 (python)', theirs: rssOf('lt-hybrid'), higherIsBetter: false },
     );
   }
   printReport('create (1 GiB file from the page cache)', rows);

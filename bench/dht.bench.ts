@@ -74,6 +74,7 @@ function ours(): Impl {
     },
     async closeAll() {
       await Promise.all(nodes.map((n) => n.close()));
+      nodes.length = 0;
     },
   };
 }
@@ -127,6 +128,8 @@ function theirs(): Impl {
     },
     async closeAll() {
       await Promise.all(nodes.map((d) => new Promise<void>((r) => d.destroy(() => r()))));
+      nodes.length = 0;
+      sent.clear();
     },
   };
 }
@@ -152,7 +155,12 @@ function summarize(stats: LookupStat[]): Phase {
   };
 }
 
-async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; buildMs: number }> {
+function heapMiB(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; buildMs: number; heapMiB: number }> {
   const rng = new SeededRng(SEED);
   const t0 = performance.now();
   await impl.start(0, address(0), []);
@@ -170,6 +178,7 @@ async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; build
   for (let i = 0; i < hashes.length; i += 10) {
     await Promise.all(hashes.slice(i, i + 10).map((h) => impl.announce(h.by, h.ih, h.port)));
   }
+  const heapBuilt = heapMiB();
   const before: LookupStat[] = [];
   for (const h of hashes) before.push(await impl.lookup(rng.int(NODES), h.ih, h.port));
   // 20% of the nodes leave; lookups start from the others.
@@ -185,7 +194,11 @@ async function measure(impl: Impl): Promise<{ before: Phase; after: Phase; build
     }),
   );
   await impl.closeAll();
-  return { before: summarize(before), after: summarize(after), buildMs };
+  // What the network held: the heap after building it minus the heap once it is closed and
+  // collected (a baseline taken before building would still hold the previous run's garbage).
+  await new Promise((r) => setTimeout(r, 500));
+  const heap = heapBuilt - heapMiB();
+  return { before: summarize(before), after: summarize(after), buildMs, heapMiB: heap };
 }
 
 const a = await measure(ours());
@@ -193,7 +206,9 @@ console.log(`torrentkit: built ${NODES} nodes in ${a.buildMs.toFixed(0)} ms`);
 const b = await measure(theirs());
 console.log(`bittorrent-dht: built ${NODES} nodes in ${b.buildMs.toFixed(0)} ms`);
 
-const rows: Row[] = [];
+const rows: Row[] = [
+  { metric: `JS heap of ${NODES} nodes with ${LOOKUPS} announces`, unit: 'MiB', ours: a.heapMiB, anchor: 'bittorrent-dht', theirs: b.heapMiB, higherIsBetter: false },
+];
 for (const [label, x, y] of [
   ['before churn', a.before, b.before],
   ['after 20% churn', a.after, b.after],

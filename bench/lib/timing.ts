@@ -1,7 +1,13 @@
 /** Small timing helpers for benches (benches may read the clock directly; the library may not). */
 
-/** Runs `fn` repeatedly for about `ms` milliseconds; returns the mean ms per run. */
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * Runs `fn` repeatedly for about `ms` milliseconds; returns the mean ms per run. Collects garbage
+ * first (benches run with --expose-gc) so one contender does not pay for the other's garbage.
+ */
 export function timeLoop(fn: () => void, ms = 300): number {
+  gc?.();
   let runs = 0;
   const start = performance.now();
   let now = start;

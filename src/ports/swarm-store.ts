@@ -6,7 +6,8 @@
  * src/adapters/testing/swarm-store-compliance.ts):
  * - a peer is identified by (info hash, peer id); re-announcing replaces its address and state;
  * - `stopped` removes the peer and returns no peers;
- * - `completed` counts a download once per peer that was not already a seeder;
+ * - a download is counted once per peer: a `completed` event from a peer that was not seeding,
+ *   or a known leecher reporting left = 0 (also in `stopped`: some clients never send `completed`);
  * - smart peer lists: a seeder is never sent seeders; a leecher gets seeders first, then leechers;
  *   a peer is never sent itself; at most `numwant` peers, only of the requested address family;
  * - peers not seen for `ttlMs` disappear (from counts and lists) once `expire(now)` runs past it;
@@ -20,6 +21,8 @@ export interface StoredPeer {
   /** Textual IPv4 or IPv6 address. */
   ip: string;
   port: number;
+  /** BEP 23/7 compact form (6 or 18 bytes), when the store keeps it ready. */
+  readonly compact?: Uint8Array;
 }
 
 export interface SwarmAnnounce {

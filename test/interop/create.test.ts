@@ -29,18 +29,19 @@ out = {
   'files': [[fs.file_path(i), fs.file_size(i), bool(fs.file_flags(i) & lt.file_storage.flag_pad_file)] for i in range(fs.num_files())],
 }
 settings = {'enable_dht': False, 'enable_lsd': False, 'enable_upnp': False, 'enable_natpmp': False,
-            'listen_interfaces': '127.0.0.1:0', 'alert_mask': 0}
+            'listen_interfaces': '127.0.0.1:0', 'alert_mask': lt.alert.category_t.status_notification}
 ses = lt.session(settings)
 h = ses.add_torrent({'ti': ti, 'save_path': save_path})
+# Without resume data libtorrent checks every piece on disk; torrent_checked_alert ends the check.
 start = time.time()
-while time.time() < start + 60:
-  s = h.status()
-  if s.state in (lt.torrent_status.seeding, lt.torrent_status.finished):
-    break
-  # Without resume data libtorrent checks the files first; downloading means the check found gaps.
-  if s.state == lt.torrent_status.downloading and time.time() > start + 2:
-    break
-  time.sleep(0.05)
+checked = False
+while not checked and time.time() < start + 90:
+  ses.wait_for_alert(100)
+  for a in ses.pop_alerts():
+    if isinstance(a, lt.torrent_checked_alert):
+      checked = True
+if not checked:
+  sys.exit('libtorrent did not finish checking')
 s = h.status()
 out['is_seed'] = s.is_seeding or s.is_finished
 out['progress'] = s.progress

@@ -49,7 +49,7 @@ function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc:
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const l = lines.shift();
       if (l) return resolve(l);
-      const timer = setTimeout(() => reject(new Error(`webtorrent peer timed out: ${stderr}`)), 40_000);
+      const timer = setTimeout(() => reject(new Error(`webtorrent peer timed out: ${stderr}`)), 100_000);
       waiters.push((x) => {
         clearTimeout(timer);
         resolve(x);
@@ -58,7 +58,7 @@ function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc:
   return { proc, next };
 }
 
-test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 90_000 }, async (t) => {
+test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 240_000 }, async (t) => {
   const dir = tempDir(t);
   const tracker = await startTracker({ httpPort: 0, ws: true, store: 'memory:', intervalS: 60 });
   t.after(() => tracker.close());

@@ -5,7 +5,11 @@ import { nodeHttpGet } from '../../src/adapters/node/http-get.js';
 import { HttpTrackerClient } from '../../src/engines/tracker/http-client.js';
 import { fromHex } from '../../src/util/bytes.js';
 import { runCli, tempDir } from '../helpers/tools.js';
-import { spawnTracker } from '../helpers/trackers.js';
+import { freePort, spawnTracker } from '../helpers/trackers.js';
+import { systemClock } from '../../src/adapters/node/clock.js';
+import { nodeDatagrams } from '../../src/adapters/node/datagram.js';
+import { cryptoRng } from '../../src/adapters/node/rng.js';
+import { UdpTrackerClient } from '../../src/engines/tracker/udp-client.js';
 
 test('tracker --help and usage errors', () => {
   const help = runCli(['tracker', '--help']);
@@ -37,4 +41,26 @@ test('a restart with the default SQLite store keeps swarms and completed counts'
   assert.deepEqual([e.complete, e.incomplete, e.downloaded], [1, 1, 1]);
   const r = await c2.announce({ infoHash: hash, peerId: peer(3), port: 7003, uploaded: 0, downloaded: 0, left: 9, event: 'started', numwant: 10, key: 3 });
   assert.deepEqual(r.peers.map((p) => p.port), [7001, 7002]);
+});
+
+test('--workers 2 over one memory store: every worker sees every swarm', async (t) => {
+  const dir = tempDir(t);
+  const port = await freePort();
+  const tr = await spawnTracker(['--http-port', String(port), '--udp-port', String(port), '--store', 'memory:', '--workers', '2'], dir);
+  t.after(() => tr.stop());
+  assert.match(tr.line, /\(2 workers\)/);
+  const hash = fromHex('6b'.repeat(20));
+  const peer = (n: number) => new TextEncoder().encode(`-TK0100-${String(n).padStart(12, '0')}`);
+  // Each announce is a new connection (round-robin over the workers) or a UDP datagram (any worker).
+  const http = new HttpTrackerClient({ http: nodeHttpGet }, `http://127.0.0.1:${port}/announce`);
+  const udp = new UdpTrackerClient({ clock: systemClock, rng: cryptoRng, datagrams: nodeDatagrams }, `udp://127.0.0.1:${port}`, { retransmitBaseMs: 500, maxRetransmits: 2 });
+  t.after(() => udp.close());
+  for (let i = 1; i <= 6; i++) {
+    const c = i % 2 ? http : udp;
+    await c.announce({ infoHash: hash, peerId: peer(i), port: 7000 + i, uploaded: 0, downloaded: 0, left: 5, event: 'started', numwant: 50, key: i });
+  }
+  const r = await http.announce({ infoHash: hash, peerId: peer(7), port: 7007, uploaded: 0, downloaded: 0, left: 5, event: 'started', numwant: 50, key: 7 });
+  assert.deepEqual(r.peers.map((p) => p.port).sort(), [7001, 7002, 7003, 7004, 7005, 7006]);
+  const [e] = await udp.scrape([hash]);
+  assert.equal(e.incomplete, 7);
 });

@@ -52,7 +52,7 @@ test('HTTP and UDP announces share swarms; smart lists; scrape; stats', async (t
   assert.deepEqual(seedAgain.peers.map((p) => p.port).sort(), [6002, 6003], 'a seeder gets only leechers');
   assert.ok(seedAgain.peers.every((p) => p.ip === '127.0.0.1'));
   await http.announce(req(hash, 3, 0, { event: 'completed' }));
-  await udp.announce(req(hash, 2, 0, { event: 'stopped' }));
+  await udp.announce(req(hash, 2, 100, { event: 'stopped' }));
   const [viaHttp] = await http.scrape([hash]);
   const [viaUdp] = await udp.scrape([hash]);
   assert.deepEqual([viaHttp.complete, viaHttp.incomplete, viaHttp.downloaded], [2, 0, 1]);

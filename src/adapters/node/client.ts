@@ -22,12 +22,13 @@ import { TorrentkitError } from '../../util/errors.js';
 import { createDhtNode } from './dht.js';
 import { systemClock } from './clock.js';
 import { nodeDatagrams } from './datagram.js';
-import { nodeHttpGet } from './http-get.js';
+import { httpGetFrom } from './http-get.js';
 import { fileStorageFactory } from './file-storage.js';
 import { HashPool } from './hash-pool.js';
 import { ResumeFiles } from './resume-files.js';
 import { cryptoRng } from './rng.js';
 import { tcpTransport } from './tcp.js';
+import { readerToNodeReadable } from './read-stream.js';
 import { loadTorrent } from './torrent-input.js';
 
 export interface ClientOptions extends Partial<SessionOptions> {
@@ -37,6 +38,8 @@ export interface ClientOptions extends Partial<SessionOptions> {
   resumeDir?: string;
   /** Hashing threads (default: one per core). */
   hashThreads?: number;
+  /** First tracker retry after a failed announce, ms (default 60 s, doubling). */
+  trackerRetryMs?: number;
   logger?: Logger;
   /**
    * The DHT (BEP 5): one node for the client, used to find peers for every torrent and magnet
@@ -94,7 +97,7 @@ export class Client extends Session {
     let started: Promise<DhtNode> | undefined;
     const dhtStarted = () => (started ??= dht!.start().then(() => dht!));
     if (started === undefined && dht) void dhtStarted().catch(() => {});
-    const trackerDeps = { clock: systemClock, rng: cryptoRng, http: nodeHttpGet, datagrams: nodeDatagrams, logger: options.logger };
+    const trackerDeps = { clock: systemClock, rng: cryptoRng, http: httpGetFrom(options.localAddress), datagrams: nodeDatagrams, logger: options.logger };
     const reannounceMs = typeof options.dht === 'object' ? options.dht.reannounceMs : undefined;
     super(
       {
@@ -105,8 +108,9 @@ export class Client extends Session {
         storageFactory: fileStorageFactory(),
         resumeStore: new ResumeFiles(options.resumeDir ?? join(path, '.torrentkit', 'resume')),
         logger: options.logger,
+        nodeReadable: readerToNodeReadable,
         discovery: (torrent, { peerId, port }) => {
-          const trackers = attachTrackers(torrent, trackerDeps, { peerId, port, extraTrackers: options.trackers });
+          const trackers = attachTrackers(torrent, trackerDeps, { peerId, port, extraTrackers: options.trackers, retryMs: options.trackerRetryMs });
           if (!dht) return trackers;
           return combineDiscoveries(trackers, attachDhtToTorrent(torrent, dhtStarted, { clock: systemClock, port, intervalMs: reannounceMs }));
         },

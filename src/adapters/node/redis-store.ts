@@ -24,11 +24,13 @@ local id, addr, seeder, event, numwant = ARGV[1], ARGV[2], ARGV[3] == '1', ARGV[
 local now, expires, family, offS, offL, ih = tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11]
 local live = '(' .. now
 if event == 'stopped' then
+  if seeder and redis.call('ZSCORE', L, id) then redis.call('INCR', D) end
   redis.call('ZREM', S, id); redis.call('ZREM', L, id); redis.call('HDEL', A, id)
   return {redis.call('ZCOUNT', S, live, '+inf'), redis.call('ZCOUNT', L, live, '+inf'), tonumber(redis.call('GET', D) or '0'), {}}
 end
 local wasSeeder = redis.call('ZSCORE', S, id)
-if event == 'completed' and not wasSeeder then redis.call('INCR', D) end
+local wasLeecher = redis.call('ZSCORE', L, id)
+if (event == 'completed' and not wasSeeder) or (seeder and wasLeecher) then redis.call('INCR', D) end
 if seeder then redis.call('ZREM', L, id); redis.call('ZADD', S, expires, id)
 else redis.call('ZREM', S, id); redis.call('ZADD', L, expires, id) end
 redis.call('HSET', A, id, addr)

@@ -92,7 +92,7 @@ export class SqliteSwarmStore implements SwarmStore {
   }
 
   async announce(a: SwarmAnnounce): Promise<SwarmAnnounceResult> {
-    const before = a.event === 'completed' ? this.mem.downloadedOf(a.infoHash) : -1;
+    const before = this.mem.downloadedOf(a.infoHash);
     const res = this.mem.announceSync(a);
     const key = bytesToBinary(a.infoHash) + bytesToBinary(a.peer.peerId);
     this.pendingPeers.set(key, {
@@ -100,7 +100,7 @@ export class SqliteSwarmStore implements SwarmStore {
       peerId: a.peer.peerId,
       state: a.event === 'stopped' ? undefined : { ip: a.peer.ip, port: a.peer.port, seeder: a.left === 0, expiresAt: a.now + a.ttlMs },
     });
-    if (before >= 0 && res.downloaded !== before) this.pendingSwarms.set(bytesToBinary(a.infoHash), res.downloaded);
+    if (res.downloaded !== before) this.pendingSwarms.set(bytesToBinary(a.infoHash), res.downloaded);
     return res;
   }
 

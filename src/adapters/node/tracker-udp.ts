@@ -24,9 +24,19 @@ import { concatBytes } from '../../util/bytes.js';
 /** Length of one connection id time window. */
 export const CONNECTION_WINDOW_MS = 60_000;
 
-/** Makes and checks stateless connection ids. */
+/** Most ids remembered per time window (a cache only: ids are recomputed when missing). */
+const ID_CACHE_SIZE = 65_536;
+
+/**
+ * Makes and checks stateless connection ids. HMAC is the slow part of a UDP announce, so the id
+ * of each (address, port) is cached for its time window; the cache is dropped when the window
+ * moves on and never grows past ID_CACHE_SIZE.
+ */
 export class ConnectionIds {
   private readonly secret: Uint8Array;
+  private cacheWindow = -1;
+  private current = new Map<string, Uint8Array>();
+  private previous = new Map<string, Uint8Array>();
 
   constructor(
     private readonly clock: Clock,
@@ -41,13 +51,34 @@ export class ConnectionIds {
     return new Uint8Array(h.digest().buffer, 0, 8);
   }
 
+  private window(): number {
+    const w = Math.floor(this.clock.wallTime() / CONNECTION_WINDOW_MS);
+    if (w !== this.cacheWindow) {
+      this.previous = w === this.cacheWindow + 1 ? this.current : new Map();
+      this.current = new Map();
+      this.cacheWindow = w;
+    }
+    return w;
+  }
+
+  private cached(map: Map<string, Uint8Array>, key: string, address: string, port: number, window: number): Uint8Array {
+    let id = map.get(key);
+    if (!id) {
+      id = this.mac(address, port, window);
+      if (map.size < ID_CACHE_SIZE) map.set(key, id);
+    }
+    return id;
+  }
+
   issue(address: string, port: number): Uint8Array {
-    return this.mac(address, port, Math.floor(this.clock.wallTime() / CONNECTION_WINDOW_MS));
+    const w = this.window();
+    return this.cached(this.current, `${address}|${port}`, address, port, w);
   }
 
   verify(id: Uint8Array, address: string, port: number): boolean {
-    const w = Math.floor(this.clock.wallTime() / CONNECTION_WINDOW_MS);
-    return equal8(id, this.mac(address, port, w)) || equal8(id, this.mac(address, port, w - 1));
+    const w = this.window();
+    const key = `${address}|${port}`;
+    return equal8(id, this.cached(this.current, key, address, port, w)) || equal8(id, this.cached(this.previous, key, address, port, w - 1));
   }
 }
 
@@ -133,7 +164,7 @@ export async function startUdpTracker(core: TrackerCore, options: UdpTrackerOpti
         (out) => {
           const parts: Uint8Array[] = [];
           for (const p of out.peers) {
-            const c = compactPeer(p.ip, p.port);
+            const c = p.compact ?? compactPeer(p.ip, p.port);
             if (c) parts.push(c);
           }
           // BEP 15 has no room for a completed count: interval, leechers, seeders.

@@ -132,6 +132,16 @@ export function swarmStoreCompliance(name: string, factory: StoreFactory): void 
         const totals = await s.totals(1_000_000);
         assert.equal(totals.completed, 2);
         assert.equal(totals.seeders, 1);
+        // A leecher that turns seeder without `completed`, and one that stops with nothing left.
+        await s.announce(ann(h, 3, 10, { event: 'started' }));
+        await s.announce(ann(h, 3, 0));
+        await s.announce(ann(h, 3, 0));
+        await s.announce(ann(h, 4, 10, { event: 'started' }));
+        await s.announce(ann(h, 4, 0, { event: 'stopped' }));
+        await s.announce(ann(h, 5, 10, { event: 'started' }));
+        await s.announce(ann(h, 5, 10, { event: 'stopped' }));
+        const [f] = await s.scrape([h], 1_000_000);
+        assert.equal(f.downloaded, 4);
       }));
 
     test('peers expire after their ttl', () =>

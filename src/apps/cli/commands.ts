@@ -2,8 +2,20 @@
 import type { Command } from './command.js';
 import { createCommand } from './create.js';
 import { dhtCommand } from './dht.js';
+import { downloadCommand } from './download.js';
 import { infoCommand } from './info.js';
 import { magnetCommand } from './magnet.js';
+import { seedCommand } from './seed.js';
+import { streamCommand } from './stream.js';
 import { trackerCommand } from './tracker.js';
 
-export const commands: Command[] = [createCommand, infoCommand, magnetCommand, trackerCommand, dhtCommand];
+export const commands: Command[] = [
+  downloadCommand,
+  seedCommand,
+  streamCommand,
+  createCommand,
+  infoCommand,
+  magnetCommand,
+  trackerCommand,
+  dhtCommand,
+];

@@ -24,7 +24,16 @@ test('create writes a v1 torrent, prints a JSON summary and nothing on a non-TTY
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stderr, '');
   const summary = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(summary), ['file', 'name', 'version', 'infoHash', 'infoHashV2', 'pieceLength', 'pieceCount', 'totalLength', 'fileCount', 'padFileCount', 'private', 'elapsedMs']);
+  assert.deepEqual(Object.keys(summary), ['file', 'name', 'version', 'infoHash', 'infoHashV2', 'pieceLength', 'pieceCount', 'totalLength', 'fileCount', 'padFileCount', 'private', 'magnet', 'elapsedMs']);
+  assert.match(summary.magnet, new RegExp(`^magnet:\\?xt=urn:btih:${summary.infoHash}`, 'i'));
+  // What `torrentkit info` and `torrentkit magnet` read from the file agrees with the summary.
+  const info = runCli(['info', summary.file, '--json'], { cwd: dir });
+  assert.equal(info.status, 0, info.stderr);
+  const shown = JSON.parse(info.stdout);
+  assert.equal(shown.infoHash, summary.infoHash);
+  assert.equal(shown.private, true);
+  const magnet = runCli(['magnet', summary.file], { cwd: dir });
+  assert.equal(magnet.stdout.trim(), summary.magnet);
   assert.equal(summary.file, join(dir, 'content.torrent'));
   assert.equal(summary.version, 'v1');
   assert.equal(summary.infoHashV2, null);
@@ -73,6 +82,7 @@ test('create reports user errors with a code and a non-zero exit', (t) => {
     [['create', 'content', '-t', '0'], 2, 'BT_ERR_CLI_USAGE'],
     [['create', 'content', '--bogus'], 2, 'BT_ERR_CLI_USAGE'],
     [['create', 'content', '-o', 'no/such/dir/x.torrent'], 1, 'BT_ERR_CREATE_OUTPUT'],
+    [['create', 'content', '--name', 'a/b', '-o', 'n.torrent'], 1, 'BT_ERR_CREATE_NAME'],
   ];
   for (const [args, status, code] of cases) {
     const r = runCli(args, { cwd: dir });

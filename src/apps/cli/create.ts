@@ -8,6 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { NodeContentSource } from '../../adapters/node/content-source.js';
 import { HashPool } from '../../adapters/node/hash-pool.js';
+import { magnetOf } from '../../codecs/metainfo/index.js';
+import { parseMetainfo } from '../../codecs/metainfo/parse.js';
 import type { TorrentVersion } from '../../codecs/metainfo/plan.js';
 import { createTorrent, type CreateProgress } from '../../engines/create/create.js';
 import { toHex } from '../../util/bytes.js';
@@ -140,6 +142,8 @@ export const createCommand: Command = {
         fileCount: plan.files.length,
         padFileCount: plan.v1Files.filter((f) => f.source < 0).length,
         private: values.private === true,
+        // Read back with our own parser: the link is what `torrentkit magnet` prints for the file.
+        magnet: magnetOf(parseMetainfo(result.torrent)),
         elapsedMs: Date.now() - started,
       };
       if (values.json === true) {
@@ -151,6 +155,7 @@ export const createCommand: Command = {
         lines.push(
           `content:      ${formatBytes(summary.totalLength)} in ${summary.fileCount} file${summary.fileCount === 1 ? '' : 's'}`,
           `pieces:       ${summary.pieceCount} x ${formatBytes(summary.pieceLength)} (${version})`,
+          `magnet:       ${summary.magnet}`,
         );
         io.stdout.write(`${lines.join('\n')}\n`);
       }

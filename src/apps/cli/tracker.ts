@@ -1,21 +1,62 @@
 /**
  * `torrentkit tracker`: runs the tracker server (HTTP, UDP and WebSocket announces and scrapes)
  * until interrupted. With `--workers N` the HTTP and UDP ports are served by N processes
- * (node:cluster shares the listening sockets); they share swarms through a Redis store (memory
- * and SQLite swarms belong to one process).
+ * (node:cluster shares the listening sockets) over one shared store.
  */
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import { startTracker } from '../../adapters/node/tracker-server.js';
-import { DEFAULT_STORE_URL } from '../../adapters/node/tracker-server.js';
+import { serveStoreTo } from '../../adapters/node/ipc-store.js';
+import { DEFAULT_STORE_URL, openStore, startTracker } from '../../adapters/node/tracker-server.js';
 import { TorrentkitError } from '../../util/errors.js';
-import type { Command } from './command.js';
+import type { CliIo, Command } from './command.js';
 
 function port(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new TorrentkitError('BT_ERR_CLI_USAGE', `--${name} must be a port number`);
   return n;
+}
+
+/**
+ * `--workers N`: the primary forks N workers that serve the ports (node:cluster hands them the
+ * listening sockets). A redis: store is shared by itself; a memory or SQLite store is opened
+ * here, in the primary, and served to the workers over IPC, so every worker sees every swarm.
+ */
+async function runPrimary(workers: number, store: string, io: CliIo): Promise<number> {
+  cluster.setupPrimary({ serialization: 'advanced' });
+  const shared = store.startsWith('redis://') ? undefined : await openStore(store, io.cwd);
+  const stopExpiry = shared ? setInterval(() => void shared.expire(Date.now()).catch(() => {}), 60_000) : undefined;
+  // Workers behind one address must agree on UDP connection ids: one random secret for all.
+  const secret = randomBytes(32).toString('hex');
+  let listening = 0;
+  const ready = new Promise<string>((resolve) => {
+    for (let i = 0; i < workers; i++) {
+      const w = cluster.fork({ TORRENTKIT_TRACKER_SECRET: secret, ...(shared ? { TORRENTKIT_TRACKER_STORE: 'ipc:' } : {}) });
+      if (shared) serveStoreTo(w, shared);
+      w.on('message', (m: { tkListening?: string }) => {
+        if (m?.tkListening && ++listening === workers) resolve(m.tkListening);
+      });
+    }
+  });
+  const line = await Promise.race([ready, new Promise<string>((resolve) => io.signal.addEventListener('abort', () => resolve(''), { once: true }))]);
+  if (line) io.stdout.write(`${line} (${workers} workers)\n`);
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await Promise.all(
+    Object.values(cluster.workers ?? {}).map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (!w || w.isDead()) return resolve();
+          w.once('exit', () => resolve());
+          w.kill('SIGTERM');
+        }),
+    ),
+  );
+  if (stopExpiry) clearInterval(stopExpiry);
+  await shared?.close();
+  return 0;
 }
 
 export const trackerCommand: Command = {
@@ -36,7 +77,7 @@ export const trackerCommand: Command = {
     interval: { type: 'string', value: 'S', description: 'announce interval in seconds (default 1800)' },
     allow: { type: 'string', value: 'FILE', description: 'private mode: allowed info hashes, one hex per line (reloaded on change)' },
     'trust-proxy': { type: 'boolean', description: 'take the client address from X-Forwarded-For' },
-    workers: { type: 'string', value: 'N', description: 'serve with N processes (use a redis: store to share swarms)' },
+    workers: { type: 'string', value: 'N', description: 'serve with N processes sharing one store' },
   },
   async run(values, _positionals, io) {
     let httpPort = port(values['http-port'] as string | undefined, 'http-port');
@@ -51,30 +92,17 @@ export const trackerCommand: Command = {
     }
     const workers = values.workers === undefined ? 1 : Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new TorrentkitError('BT_ERR_CLI_USAGE', '--workers must be between 1 and 64');
-    if (workers > 1 && (httpPort === 0 || udpPort === 0)) throw new TorrentkitError('BT_ERR_CLI_USAGE', '--workers needs fixed ports');
     const store = (values.store as string | undefined) ?? DEFAULT_STORE_URL;
-    if (workers > 1 && !store.startsWith('redis://')) {
-      throw new TorrentkitError('BT_ERR_CLI_USAGE', '--workers needs a redis:// store (memory and sqlite swarms belong to one process)');
-    }
-    if (workers > 1 && cluster.isPrimary) {
-      // Workers behind one address must agree on UDP connection ids: one random secret for all.
-      const secret = randomBytes(32).toString('hex');
-      for (let i = 0; i < workers; i++) cluster.fork({ TORRENTKIT_TRACKER_SECRET: secret });
-      io.stdout.write(`tracker: ${workers} workers, store ${store}\n`);
-      await new Promise<void>((resolve) => {
-        io.signal.addEventListener('abort', () => {
-          for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
-          resolve();
-        });
-      });
-      return 0;
-    }
+    if (workers > 1 && (httpPort === 0 || udpPort === 0)) throw new TorrentkitError('BT_ERR_CLI_USAGE', '--workers needs fixed ports');
+    if (workers > 1 && cluster.isPrimary) return runPrimary(workers, store, io);
+    // A worker of a memory or SQLite store reaches the primary's store over IPC.
+    const workerStore = cluster.isWorker && io.env.TORRENTKIT_TRACKER_STORE ? io.env.TORRENTKIT_TRACKER_STORE : store;
     const tracker = await startTracker({
       httpPort,
       udpPort,
       ws: values.ws === true,
       host: (values.bind as string | undefined) ?? '127.0.0.1',
-      store,
+      store: workerStore,
       intervalS: interval,
       allowFile: values.allow as string | undefined,
       trustProxy: values['trust-proxy'] === true,
@@ -85,13 +113,17 @@ export const trackerCommand: Command = {
     if (tracker.httpPort !== undefined) parts.push(`http://${tracker.host}:${tracker.httpPort}/announce`);
     if (tracker.udpPort !== undefined) parts.push(`udp://${tracker.host}:${tracker.udpPort}`);
     if (values.ws === true && tracker.httpPort !== undefined) parts.push(`ws://${tracker.host}:${tracker.httpPort}`);
-    if (!cluster.isWorker) io.stdout.write(`tracker: ${parts.join(' ')} store ${store}\n`);
+    const line = `tracker: ${parts.join(' ')} store ${store}`;
+    if (cluster.isWorker) process.send?.({ tkListening: line });
+    else io.stdout.write(`${line}\n`);
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       io.signal.addEventListener('abort', () => resolve(), { once: true });
       process.once('SIGTERM', () => resolve());
     });
     await tracker.close();
+    // A worker's IPC channel would keep it alive.
+    if (cluster.isWorker) cluster.worker?.disconnect();
     return 0;
   },
 };

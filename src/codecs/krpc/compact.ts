@@ -3,97 +3,10 @@
  * big-endian port (BEP 5, BEP 32); nodes add the 20-byte id in front, 26 or 38 bytes.
  */
 import { KrpcCode, KrpcDecodeError } from './errors.js';
+import { formatIp, parseIPv4, parseIPv6, parseIp } from '../../util/ip.js';
 import type { IpFamily, NodeInfo, PeerAddress } from './types.js';
 
-/** Parses "1.2.3.4" to 4 bytes, or undefined when it is not a dotted quad. */
-export function parseIPv4(s: string): Uint8Array | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
-  }
-  return out;
-}
-
-/** Parses an IPv6 address (with `::` and an optional trailing dotted quad) to 16 bytes. */
-export function parseIPv6(s: string): Uint8Array | undefined {
-  let text = s;
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (h: string): number[] | undefined => {
-    if (h === '') return [];
-    const out: number[] = [];
-    const parts = h.split(':');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i];
-      if (i === parts.length - 1 && p.includes('.')) {
-        const v4 = parseIPv4(p);
-        if (!v4) return undefined;
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return undefined;
-        out.push(Number.parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0]);
-  const tail = halves.length === 2 ? groups(halves[1]) : [];
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const all = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[i * 2] = all[i] >> 8;
-    out[i * 2 + 1] = all[i] & 0xff;
-  }
-  return out;
-}
-
-/** Parses either family; the result's length (4 or 16) tells which. */
-export function parseIp(s: string): Uint8Array | undefined {
-  return parseIPv4(s) ?? parseIPv6(s);
-}
-
-export function ipFamily(s: string): IpFamily | undefined {
-  if (parseIPv4(s)) return 'IPv4';
-  if (parseIPv6(s)) return 'IPv6';
-  return undefined;
-}
-
-/** Formats 4 or 16 address bytes (IPv6 in RFC 5952 form: lower case, longest zero run as `::`). */
-export function formatIp(b: Uint8Array): string {
-  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push((b[i * 2] << 8) | b[i * 2 + 1]);
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = g.map((x) => x.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
-}
+export { formatIp, ipFamily, parseIPv4, parseIPv6, parseIp } from '../../util/ip.js';
 
 /** Encodes one peer address: 6 or 18 bytes. Throws for an unparsable address. */
 export function encodeCompactPeer(peer: PeerAddress): Uint8Array {
@@ -143,7 +56,8 @@ export function decodeCompactNodes(b: Uint8Array, family: IpFamily, maxNodes: nu
   const out: NodeInfo[] = [];
   for (let o = 0; o < b.length; o += size) {
     const port = (b[o + size - 2] << 8) | b[o + size - 1];
-    out.push({ id: b.slice(o, o + 20), address: formatIp(b.subarray(o + 20, o + size - 2)), port });
+    // A view, not a copy: ids live as long as the message; the routing table copies what it keeps.
+    out.push({ id: b.subarray(o, o + 20), address: formatIp(b.subarray(o + 20, o + size - 2)), port });
   }
   return out;
 }

@@ -67,7 +67,8 @@ function bin(s: string): string {
   return utf8ToBinary(s);
 }
 
-function checkName(name: string): void {
+/** Throws BT_ERR_CREATE_NAME unless `name` can name a torrent (no separators, not `.` or `..`). */
+export function checkName(name: string): void {
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
     throw new TorrentkitError('BT_ERR_CREATE_NAME', `bad torrent name ${JSON.stringify(name)}`);
   }

@@ -21,7 +21,7 @@ export interface AnnounceResponseInput {
   incomplete: number;
   warning?: string;
   /** IPv4 and IPv6 peers; in compact form IPv4 goes to `peers` and IPv6 to `peers6`. */
-  peers: readonly TrackerPeer[];
+  peers: readonly (TrackerPeer & { readonly compact?: Uint8Array })[];
   compact: boolean;
   noPeerId?: boolean;
 }
@@ -40,7 +40,7 @@ export function encodeAnnounceResponse(r: AnnounceResponseInput): Uint8Array {
     const v4: Uint8Array[] = [];
     const v6: Uint8Array[] = [];
     for (const p of r.peers) {
-      const c = compactPeer(p.ip, p.port);
+      const c = p.compact ?? compactPeer(p.ip, p.port);
       if (c) (c.length === 6 ? v4 : v6).push(c);
     }
     dict.peers = concatBytes(v4);

@@ -46,13 +46,13 @@ export interface ExtensionHandshakeLimits {
 export const DEFAULT_MAX_METADATA_SIZE = 32 * 1024 * 1024;
 
 /** Encodes a handshake; `extra` adds keys (binary-string keys) that extensions contribute. */
-export function encodeExtensionHandshake(h: ExtensionHandshake, extra?: Readonly<Record<string, BEncodable>>): Uint8Array {
+export function encodeExtensionHandshake(h: ExtensionHandshake, extra?: Readonly<Record<string, BEncodable | undefined>>): Uint8Array {
   const m: Record<string, number> = {};
   for (const [name, id] of Object.entries(h.m)) {
     if (!Number.isInteger(id) || id < 0 || id > 255) throw new WireError(WireErrorCode.BadArgument, `extension id ${id} for ${name} out of range`);
     m[utf8ToBinary(name)] = id;
   }
-  const d: Record<string, BEncodable> = { ...extra, m };
+  const d: Record<string, BEncodable | undefined> = { ...extra, m };
   if (h.v !== undefined) d.v = h.v;
   if (h.p !== undefined) d.p = h.p;
   if (h.reqq !== undefined) d.reqq = h.reqq;

@@ -7,7 +7,7 @@ import { BLOCK_SIZE, pieceLayerFromLeaves, rootFromLeaves } from '../../codecs/m
 import type { ContentFile, ContentSource } from '../../ports/content-source.js';
 import type { Hasher, RangeJob } from '../../ports/hasher.js';
 import { toHex, utf8Decode } from '../../util/bytes.js';
-import { isTorrentkitError, throwIfAborted } from '../../util/errors.js';
+import { isTorrentkitError, throwIfAborted, TorrentkitError } from '../../util/errors.js';
 import { type CreateProgress, createTorrent } from './create.js';
 
 /** Content held in memory; `location` is the key. */
@@ -135,4 +135,26 @@ test('small files share jobs (one v2 output each) and give the same torrent as o
     assert.ok(batched.jobs.every((j) => j.outputs.length <= 65));
     assert.ok(single.jobs.length >= 151);
   }
+});
+
+test('the first failed job is reported and cancels the jobs in flight', async () => {
+  const source = memorySource(files);
+  const inner = memoryHasher(source.data);
+  const aborted: string[] = [];
+  let calls = 0;
+  const hasher: Hasher = {
+    ...inner,
+    async hashRanges(job, options = {}) {
+      if (++calls === 2) throw new TorrentkitError('BT_ERR_HASH_SHORT_READ', 'file shrank');
+      // The others wait until cancelled.
+      await new Promise<void>((resolve) => options.signal?.addEventListener('abort', () => resolve(), { once: true }));
+      aborted.push('x');
+      throw new TorrentkitError('BT_ERR_ABORTED', 'aborted');
+    },
+  };
+  await assert.rejects(
+    createTorrent({ input: 'root', pieceLength: P }, { source, hasher }, { jobBytes: 1 }),
+    (e) => isTorrentkitError(e, 'BT_ERR_HASH_SHORT_READ'),
+  );
+  assert.ok(aborted.length >= 1, 'jobs in flight were cancelled');
 });

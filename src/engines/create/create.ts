@@ -6,7 +6,7 @@
  * and the workers fold v2 leaf hashes into piece-layer hashes, so what is kept is 20 bytes per v1
  * piece and 32 bytes per v2 piece (plus the leaves of files of one piece or less).
  */
-import { type BuiltTorrent, buildTorrent, type FileMerkle, type TorrentMeta } from '../../codecs/metainfo/build.js';
+import { type BuiltTorrent, buildTorrent, checkName, type FileMerkle, type TorrentMeta } from '../../codecs/metainfo/build.js';
 import { HASH_SIZE, rootFromLeaves, rootFromPieceLayer } from '../../codecs/metainfo/merkle.js';
 import { planTorrent, type TorrentPlan, type TorrentVersion } from '../../codecs/metainfo/plan.js';
 import type { ContentSource } from '../../ports/content-source.js';
@@ -55,6 +55,8 @@ export async function createTorrent(request: CreateRequest, deps: CreateDeps, op
   onProgress?.({ phase: 'listing', hashedBytes: 0, totalBytes: 0 });
   const listing = await deps.source.list(request.input, { signal });
   if (listing.files.length === 0) throw new TorrentkitError('BT_ERR_CREATE_EMPTY', `${request.input} holds no files`);
+  const name = request.name ?? listing.name;
+  checkName(name); // before hashing, which may take minutes
   const version = request.version ?? 'v1';
   const plan = planTorrent(
     listing.files.map((f) => ({ path: f.path, length: f.length })),
@@ -71,38 +73,41 @@ export async function createTorrent(request: CreateRequest, deps: CreateDeps, op
     hashedBytes += n;
     onProgress?.({ phase: 'hashing', hashedBytes, totalBytes });
   };
-  await runBounded(jobs, Math.max(1, deps.hasher.concurrency * 2), signal, async (job) => {
-    const outputs = await deps.hasher.hashRanges(job, { signal, onProgress: report });
+  // The first failed job (a file vanished or shrank) cancels the jobs still running.
+  const failure = new AbortController();
+  const jobSignal = signal ? AbortSignal.any([signal, failure.signal]) : failure.signal;
+  await runBounded(jobs, Math.max(1, deps.hasher.concurrency * 2), failure, async (job) => {
+    throwIfAborted(signal);
+    const outputs = await deps.hasher.hashRanges(job, { signal: jobSignal, onProgress: report });
     collector.add(job, outputs);
   });
   throwIfAborted(signal);
   const { name: _n, input: _i, version: _v, pieceLength: _p, ...meta } = request;
-  const name = request.name ?? listing.name;
   const built = buildTorrent(plan, { ...meta, name }, collector.finish());
   onProgress?.({ phase: 'done', hashedBytes, totalBytes });
   return { ...built, plan, name };
 }
 
-/** Runs `work` over `items` with at most `limit` in flight; the first failure stops the rest. */
-async function runBounded<T>(items: readonly T[], limit: number, signal: AbortSignal | undefined, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` over `items` with at most `limit` in flight. The first failure aborts `failure` (so
+ * work in flight stops early), stops the lanes, and is what this rejects with.
+ */
+async function runBounded<T>(items: readonly T[], limit: number, failure: AbortController, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  let failed = false;
+  let firstError: { err: unknown } | undefined;
   const lane = async () => {
-    while (!failed && next < items.length) {
-      throwIfAborted(signal);
+    while (!firstError && next < items.length) {
       const item = items[next++];
       try {
         await work(item);
       } catch (err) {
-        failed = true;
-        throw err;
+        firstError ??= { err };
+        failure.abort(err);
       }
     }
   };
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, lane);
-  const results = await Promise.allSettled(lanes);
-  const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (rejected) throw rejected.reason;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (firstError) throw firstError.err;
 }
 
 /** Places each job's digests: v1 pieces by index, v2 piece-layer hashes (or small files' leaves) per file. */

@@ -57,6 +57,9 @@ export interface LookupOptions {
   k: number;
   alpha: number;
   maxQueries: number;
+  /** Bounds of the slow deadline, ms; within them it follows this lookup's own round trips. */
+  minSlowMs?: number;
+  maxSlowMs?: number;
   want?: ('n4' | 'n6')[];
 }
 
@@ -78,6 +81,8 @@ export class Lookup {
   private readonly seen = new Set<string>();
   private readonly peerKeys = new Set<string>();
   private readonly peers: PeerAddress[] = [];
+  /** Round-trip times of this lookup's replies, ms. */
+  private readonly rtts: number[] = [];
   private active = 0;
   private queries = 0;
   private replies = 0;
@@ -181,8 +186,13 @@ export class Lookup {
     c.state = 'inflight';
     this.active++;
     this.queries++;
+    const slow = this.slowDeadline();
     const ok = this.deps.query(c, q, {
-      onReply: (msg) => this.onReply(c, msg),
+      ...(slow !== undefined ? { slowAfterMs: slow } : {}),
+      onReply: (msg, rtt) => {
+        if (this.rtts.length < 64) this.rtts.push(rtt);
+        this.onReply(c, msg);
+      },
       onFailure: (err) => this.onFailure(c, err),
       onSlow: () => {
         if (c.state !== 'inflight') return;
@@ -197,6 +207,18 @@ export class Lookup {
       this.active--;
       this.failures++;
     }
+  }
+
+  /**
+   * Once two replies are in, a query is slow after 3x this lookup's median round trip (within
+   * the bounds): it tracks the network as it is now, where the node-wide estimate may still
+   * carry old samples. Before that, the node-wide estimate applies.
+   */
+  private slowDeadline(): number | undefined {
+    const { minSlowMs, maxSlowMs } = this.options;
+    if (this.rtts.length < 2 || minSlowMs === undefined || maxSlowMs === undefined) return undefined;
+    const sorted = [...this.rtts].sort((a, b) => a - b);
+    return Math.min(maxSlowMs, Math.max(minSlowMs, 3 * sorted[sorted.length >> 1]));
   }
 
   private settle(c: Candidate): void {

@@ -26,6 +26,7 @@ export class RateLimiter {
 
   /** Takes one token for `address` at time `now`; false means drop the query. */
   allow(address: string, now: number): boolean {
+    this.forgetIdle(now);
     let b = this.buckets.get(address);
     if (b) {
       this.buckets.delete(address);
@@ -39,5 +40,23 @@ export class RateLimiter {
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
+  }
+
+  /**
+   * Drops addresses idle long enough for their bucket to be full again: they behave exactly as
+   * unknown ones, so memory holds only recently active senders. The map is in least-recently-
+   * seen order, so this stops at the first active entry (amortised O(1)).
+   */
+  private forgetIdle(now: number): void {
+    const refillMs = this.burst / this.rate;
+    for (const [address, b] of this.buckets) {
+      if (now - b.at < refillMs) break;
+      this.buckets.delete(address);
+    }
+  }
+
+  /** Number of addresses currently tracked. */
+  get size(): number {
+    return this.buckets.size;
   }
 }

@@ -18,6 +18,8 @@ export interface QueryHandlers {
   onFailure(err: TorrentkitError): void;
   /** The query passed its slow deadline without an answer (it may still answer). */
   onSlow?(): void;
+  /** This query's slow deadline, ms (default: the node-wide estimate, `slowAfterMs()`). */
+  slowAfterMs?: number;
 }
 
 export type OutgoingQuery = DistributiveOmit<KnownQuery, 't' | 'id' | 'y'>;
@@ -97,7 +99,7 @@ export class Rpc {
       const onSlow = handlers.onSlow;
       entry.cancelSlow = clock.setTimeout(() => {
         if (this.pending.get(tid) === entry) onSlow();
-      }, this.slowAfterMs());
+      }, handlers.slowAfterMs ?? this.slowAfterMs());
     }
     this.pending.set(tid, entry);
     this.stats.queriesSent++;

@@ -18,6 +18,7 @@ import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
+import type { NodeReadableFactory } from '../stream/index.js';
 import { Wire } from '../wire/index.js';
 import type { Discovery } from './discovery.js';
 import { MagnetTorrent, type MagnetTorrentOptions } from './magnet/magnet-torrent.js';
@@ -34,6 +35,8 @@ export interface SessionDeps {
   storageFactory: StorageFactory;
   resumeStore?: ResumeStore;
   logger?: Logger;
+  /** Makes Node Readables for `files[i].createReadStream` (set by the Node client). */
+  nodeReadable?: NodeReadableFactory;
   /** Peer discovery (trackers, DHT) for a torrent; called when a torrent is added. */
   discovery?: (torrent: Torrent, context: { peerId: PeerId; port: number }) => Discovery;
   /** Peer discovery for a magnet link while its metadata is fetched (trackers from `tr`, DHT). */
@@ -167,6 +170,7 @@ export class Session extends Emitter<SessionEvents> {
         localAddress: this.options.localAddress,
         clientBuckets: this.buckets,
         wireFlags: this.deps.wireFlags,
+        nodeReadable: this.deps.nodeReadable,
         peerExtensions: (t: Torrent, p: PeerSession) => attachPeerExtensions(t, p, { clock: this.deps.clock, ...this.deps.extensions }),
       },
       meta,

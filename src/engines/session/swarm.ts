@@ -48,7 +48,8 @@ export class Swarm {
   private readonly peers = new Set<PeerSession>();
   private readonly connecting = new Map<string, AbortController>();
   private readonly id: string;
-  private closed = false;
+  /** Closed until the torrent runs: no connections while its startup check is in progress. */
+  private closed = true;
 
   constructor(
     private readonly deps: SwarmDeps,
@@ -206,7 +207,7 @@ export class Swarm {
     for (const p of [...this.peers]) p.wire.close();
   }
 
-  /** Allows connecting again after `close` (resume). */
+  /** Starts connecting (once the startup check is over), or again after `close` (resume). */
   reopen(): void {
     this.closed = false;
   }

@@ -17,7 +17,7 @@ import type { Cancel, Clock } from '../../ports/clock.js';
 import type { Hasher } from '../../ports/hasher.js';
 import type { ResumeStore } from '../../ports/resume-store.js';
 import type { Rng } from '../../ports/rng.js';
-import type { Storage, StorageFactory, StorageFile } from '../../ports/storage.js';
+import type { Storage, StorageFactory } from '../../ports/storage.js';
 import type { StreamTransport } from '../../ports/transport.js';
 import { Bitfield } from '../../util/bitfield.js';
 import { toHex } from '../../util/bytes.js';
@@ -26,10 +26,12 @@ import { TorrentkitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
 import type { ReservedFlags } from '../../codecs/wire/index.js';
+import { type NodeReadableFactory, type ReaderOptions, StreamHub, TorrentFile, type TorrentReader } from '../stream/index.js';
 import type { Wire } from '../wire/index.js';
 import type { PeerSession } from './peer.js';
 import { PieceReader } from './piece-reader.js';
 import { saveResume, startup } from './startup.js';
+import { torrentPieceSource } from './stream-source.js';
 import { Swarm } from './swarm.js';
 import { TorrentPeers } from './torrent-peers.js';
 import { Transfer } from './transfer.js';
@@ -38,8 +40,12 @@ import { Uploader } from './uploader.js';
 
 const TICK_MS = 1_000;
 const RESUME_SAVE_MS = 30_000;
-/** Memory for pieces being assembled and verified. */
-const ASSEMBLY_MEMORY = 48 * 1024 * 1024;
+/**
+ * Memory for pieces being assembled and verified: 24 MiB (about six seconds of requests in flight
+ * at 4 MiB per peer queue), or eight pieces when pieces are large, so big pieces still overlap.
+ */
+const ASSEMBLY_MEMORY = 24 * 1024 * 1024;
+const ASSEMBLY_MIN_PIECES = 8;
 /** Whole pieces cached for uploads. */
 const READ_CACHE = 16 * 1024 * 1024;
 
@@ -57,6 +63,8 @@ export interface TorrentDeps {
   localAddress?: string;
   /** The client's rate limits, shared by its torrents. */
   clientBuckets: { download: TokenBucket; upload: TokenBucket };
+  /** Makes Node Readables for `files[i].createReadStream` (the Node client sets it). */
+  nodeReadable?: NodeReadableFactory;
   /** Registers the session's BEP 10 extensions (ut_metadata, ut_pex) on a new peer's wire. */
   peerExtensions?: (torrent: Torrent, peer: PeerSession) => void;
   /** Reserved bits of our handshakes (the DHT bit when the session runs a DHT node). */
@@ -68,7 +76,8 @@ export class Torrent extends Emitter<TorrentEvents> {
   readonly infoHashHex: string;
   readonly meta: Metainfo;
   readonly path: string;
-  readonly files: readonly StorageFile[];
+  /** The files, readable at once (createReader / createReadStream / stream); pad files included. */
+  readonly files: readonly TorrentFile[];
   readonly storage: Storage;
   readonly transfer: Transfer;
   readonly swarm: Swarm;
@@ -89,6 +98,8 @@ export class Torrent extends Emitter<TorrentEvents> {
   private unverified: Bitfield | undefined;
   private started = false;
   private doneEmitted = false;
+  private streamHub: StreamHub | undefined;
+  private readonly closeListeners = new Set<(err: Error) => void>();
 
   constructor(
     private readonly deps: TorrentDeps,
@@ -104,7 +115,9 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.infoHashHex = toHex(meta.id);
     this.path = options.path;
     this.pieceHashes = meta.pieces;
-    this.files = meta.files.map((f) => ({ path: f.path, length: f.length, offset: f.offset, pad: f.pad || undefined }));
+    this.files = meta.files.map(
+      (f, i) => new TorrentFile(i, { path: f.path, length: f.length, offset: f.offset, pad: f.pad || undefined }, () => this.streams, deps.nodeReadable),
+    );
     this.have = new Bitfield(meta.pieceCount);
     this.selection = this.files.map((f, i) => !f.pad && (options.selection === undefined || options.selection.includes(i)));
     const now = deps.clock.now();
@@ -112,7 +125,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.storage = deps.storageFactory(this.files, { name: meta.name, id: this.infoHashHex, dir: options.path });
     this.transfer = new Transfer(
       { clock: deps.clock, rng: deps.rng },
-      { pieceLength: meta.pieceLength, totalLength: meta.totalLength, memoryBytes: ASSEMBLY_MEMORY },
+      { pieceLength: meta.pieceLength, totalLength: meta.totalLength, memoryBytes: Math.max(ASSEMBLY_MEMORY, ASSEMBLY_MIN_PIECES * meta.pieceLength) },
       {
         onPieceComplete: (piece, data) => void this.verify(piece, data),
         onPayload: (_peer, bytes) => {
@@ -167,6 +180,36 @@ export class Torrent extends Emitter<TorrentEvents> {
       disconnected: (info, reason) => this.emit('peerDisconnected', info, reason),
     });
     for (const p of options.peers ?? []) this.addPeerString(p, 'manual');
+  }
+
+  /** The read heads of this torrent's readers (streaming); created on first use. */
+  get streams(): StreamHub {
+    this.streamHub ??= new StreamHub(
+      torrentPieceSource({
+        clock: this.deps.clock,
+        pieceLength: this.meta.pieceLength,
+        totalLength: this.meta.totalLength,
+        have: this.have,
+        reader: this.reader,
+        transfer: this.transfer,
+        onPiece: (fn) => {
+          this.on('pieceVerified', fn);
+          return () => this.off('pieceVerified', fn);
+        },
+        onClose: (fn) => {
+          this.closeListeners.add(fn);
+          return () => this.closeListeners.delete(fn);
+        },
+      }),
+    );
+    return this.streamHub;
+  }
+
+  /** A seekable reader of file `file` (an index into `files`); see TorrentReader. */
+  createReader(options: ReaderOptions & { file: number }): TorrentReader {
+    const f = this.files[options.file];
+    if (!f) throw new TorrentkitError('BT_ERR_NO_SUCH_FILE', `no file ${options.file} in this torrent`);
+    return f.createReader(options);
   }
 
   /** Trackers given when the torrent was added, beyond its own. */
@@ -346,6 +389,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.doneEmitted = true;
     this.stateValue = this.stateValue === 'paused' ? 'paused' : 'seeding';
     this.transfer.active = false;
+    this.transfer.assembler.trim();
     for (const p of this.swarm.all) this.transfer.updateInterest(p);
     void this.storage.flush().then(
       () => this.saveResume(),
@@ -436,6 +480,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.uploader.close();
     if (this.stateValue !== 'error') await this.saveResume();
     this.stateValue = 'removed';
+    this.notifyClosed(new TorrentkitError('BT_ERR_TORRENT_CLOSED', 'the torrent was closed'));
     await this.storage.close();
   }
 
@@ -466,6 +511,13 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.stopTimers();
     this.transfer.active = false;
     this.swarm.close();
+    this.notifyClosed(e);
     this.emit('error', e);
+  }
+
+  private notifyClosed(err: Error): void {
+    const listeners = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const fn of listeners) fn(err);
   }
 }

@@ -5,7 +5,7 @@
  * (where blocks wait until their piece is complete). Complete pieces go to `onPieceComplete`;
  * verification and storage are not this module's business.
  */
-import { PiecePicker } from '../../policies/picker/index.js';
+import { type PeerRequest, PiecePicker } from '../../policies/picker/index.js';
 import type { Random } from '../../policies/random.js';
 import { RequestScheduler } from '../../policies/request/index.js';
 import type { TokenBucket } from '../../policies/token-bucket.js';
@@ -17,6 +17,8 @@ import type { PeerSession } from './peer.js';
 import { PieceAssembler } from './piece-assembler.js';
 
 const BLOCK = 16 * 1024;
+/** Most free request slots a busy peer's queue waits for before it is refilled. */
+const REFILL_BATCH = 16;
 
 export interface TransferOptions {
   pieceLength: number;
@@ -143,7 +145,9 @@ export class Transfer {
         this.scheduler.requestEnded(peer, r.piece, r.begin);
         continue;
       }
-      if (!wire.request(r.piece, r.begin, r.length)) this.scheduler.requestEnded(peer, r.piece, r.begin);
+      // A block whose cancel the peer has not answered yet is not asked again (BEP 6: the answer,
+      // block or reject, would match either request).
+      if (wire.isRequested(r.piece, r.begin, r.length) || !wire.request(r.piece, r.begin, r.length)) this.scheduler.requestEnded(peer, r.piece, r.begin);
     }
   }
 
@@ -183,7 +187,10 @@ export class Transfer {
         this.hooks.onPieceComplete(ev.index, this.assembler.take(ev.index));
       }
     }
-    this.fill(peer);
+    // Refill in batches: one pick and one write for several requests instead of one per block,
+    // while the queue stays deep enough that the peer never runs dry.
+    const pipe = this.scheduler.pipeline(peer);
+    if (pipe === undefined || pipe.room(now) >= Math.min(REFILL_BATCH, Math.max(1, pipe.depth(now) >> 2))) this.fill(peer);
   }
 
   /** The piece is verified and stored: cancel leftover requests, update interest. */
@@ -212,6 +219,41 @@ export class Transfer {
     this.scheduler.forget(cancel);
     for (const c of cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
     for (const p of this.peers) this.updateInterest(p);
+  }
+
+  // ---- streaming deadlines (driven by the read heads of src/engines/stream) ----
+
+  /** Makes `piece` critical with `deadline` (clock time); see PiecePicker.deadlines. */
+  setDeadline(piece: number, deadline: number): void {
+    this.picker.deadlines.set(piece, deadline);
+  }
+
+  /** The piece is no longer critical and nothing needs it now: cancel its requests. */
+  dropDeadline(piece: number): void {
+    this.cancelRequests(this.picker.deadlines.drop(piece));
+  }
+
+  /**
+   * Deadlines changed: send the critical requests now. After a jump (a seek), requests for pieces
+   * that are not critical are cancelled first: they would sit in the peers' queues ahead of the
+   * new critical blocks (the blocks return to the pool and are requested again behind them).
+   */
+  commitDeadlines(jumped: boolean): void {
+    if (jumped && this.picker.deadlines.size > 0) {
+      for (const p of this.peers) {
+        const drop = this.picker.requestsOf(p).filter((r) => this.picker.deadlines.of(r.piece) === undefined);
+        for (const r of drop) {
+          this.scheduler.requestEnded(p, r.piece, r.begin);
+          p.wire.cancel(r.piece, r.begin, r.length);
+        }
+      }
+    }
+    for (const p of this.peers) this.fill(p);
+  }
+
+  private cancelRequests(cancel: readonly PeerRequest<PeerSession>[]): void {
+    this.scheduler.forget(cancel);
+    for (const c of cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
   }
 
   /** About once a second: timeouts, snubbing, speed classes; refill every pipeline. */

@@ -4,17 +4,47 @@
  * peer id (binary string) plus the seeder count, so counts are O(1) and a peer list is one pass
  * over seeder and leecher lists (starting at a random offset so every peer gets handed out).
  */
+import { compactPeer } from '../../codecs/tracker/ip.js';
 import type { ScrapeEntry } from '../../codecs/tracker/types.js';
 import type { Rng } from '../../ports/rng.js';
 import type { StoredPeer, SwarmAnnounce, SwarmAnnounceResult, SwarmStore, SwarmTotals } from '../../ports/swarm-store.js';
-import { bytesToBinary } from '../../util/bytes.js';
+import { binaryToBytes, bytesToBinary } from '../../util/bytes.js';
 
-interface Peer extends StoredPeer {
-  seeder: boolean;
-  v6: boolean;
-  expiresAt: number;
-  /** Index in its swarm's seeder or leecher list (swap-remove keeps removal O(1)). */
-  slot: number;
+/**
+ * One peer. The peer id is kept only as the binary string that also keys the swarm's map (a
+ * string costs far less than a Uint8Array with its own buffer); `peerId` rebuilds the bytes for
+ * the rare dictionary-style response.
+ */
+class Peer implements StoredPeer {
+  constructor(
+    readonly id: string,
+    public ip: string,
+    public port: number,
+    public seeder: boolean,
+    public v6: boolean,
+    public expiresAt: number,
+    /** Index in its swarm's seeder or leecher list (swap-remove keeps removal O(1)). */
+    public slot: number,
+  ) {}
+
+  private packed: Uint8Array | undefined;
+
+  get peerId(): Uint8Array {
+    return binaryToBytes(this.id);
+  }
+
+  /** Compact bytes, made the first time this peer is handed out and kept until it moves. */
+  get compact(): Uint8Array | undefined {
+    return (this.packed ??= compactPeer(this.ip, this.port));
+  }
+
+  move(ip: string, port: number): void {
+    if (ip === this.ip && port === this.port) return;
+    this.ip = ip;
+    this.port = port;
+    this.v6 = ip.includes(':');
+    this.packed = undefined;
+  }
 }
 
 interface Swarm {
@@ -63,25 +93,29 @@ export class MemorySwarmStore implements SwarmStore {
     if (a.event === 'stopped') {
       if (!swarm) return { complete: 0, incomplete: 0, downloaded: 0, peers: [] };
       const old = swarm.peers.get(id);
-      if (old) this.remove(swarm, id, old);
+      if (old) {
+        // A leecher that leaves with nothing left finished (aria2 sends `stopped`, not `completed`).
+        if (!old.seeder && a.left === 0) swarm.downloaded++;
+        this.remove(swarm, id, old);
+      }
       return { complete: swarm.seeds.length, incomplete: swarm.leeches.length, downloaded: swarm.downloaded, peers: [] };
     }
     if (!swarm) swarm = this.swarmFor(key);
     const seeder = a.left === 0;
     let self = swarm.peers.get(id);
-    if (a.event === 'completed' && (!self || !self.seeder)) swarm.downloaded++;
+    // A download counts once: a `completed` event from a peer not yet seeding, or a known
+    // leecher that reports nothing left (clients differ in whether they send `completed`).
+    if ((a.event === 'completed' && (!self || !self.seeder)) || (self && !self.seeder && seeder)) swarm.downloaded++;
     if (self) {
       if (self.seeder !== seeder) {
         listRemove(self.seeder ? swarm.seeds : swarm.leeches, self);
         listAdd(seeder ? swarm.seeds : swarm.leeches, self);
         self.seeder = seeder;
       }
-      self.ip = a.peer.ip;
-      self.port = a.peer.port;
-      self.v6 = a.peer.ip.includes(':');
+      self.move(a.peer.ip, a.peer.port);
       self.expiresAt = a.now + a.ttlMs;
     } else {
-      self = { peerId: a.peer.peerId, ip: a.peer.ip, port: a.peer.port, seeder, v6: a.peer.ip.includes(':'), expiresAt: a.now + a.ttlMs, slot: 0 };
+      self = new Peer(id, a.peer.ip, a.peer.port, seeder, a.peer.ip.includes(':'), a.now + a.ttlMs, 0);
       swarm.peers.set(id, self);
       listAdd(seeder ? swarm.seeds : swarm.leeches, self);
     }
@@ -115,7 +149,7 @@ export class MemorySwarmStore implements SwarmStore {
     const id = bytesToBinary(peer.peerId);
     const old = swarm.peers.get(id);
     if (old) this.remove(swarm, id, old);
-    const p: Peer = { peerId: peer.peerId, ip: peer.ip, port: peer.port, seeder, v6: peer.ip.includes(':'), expiresAt, slot: 0 };
+    const p = new Peer(id, peer.ip, peer.port, seeder, peer.ip.includes(':'), expiresAt, 0);
     swarm.peers.set(id, p);
     listAdd(seeder ? swarm.seeds : swarm.leeches, p);
   }

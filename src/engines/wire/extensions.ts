@@ -15,7 +15,7 @@ export interface WireExtension {
   /** BEP 10 extension name, e.g. "ut_metadata". */
   readonly name: string;
   /** Keys this extension adds to our extension handshake (e.g. `metadata_size` for ut_metadata). */
-  handshakeFields?(): Readonly<Record<string, BEncodable>>;
+  handshakeFields?(): Readonly<Record<string, BEncodable | undefined>>;
   /** The peer's extension handshake (also on updates); `supported` is whether it offers this extension. */
   onExtendedHandshake?(handshake: DecodedExtensionHandshake, supported: boolean): void;
   /** A message for this extension. Throwing a TorrentkitError drops the peer as a protocol violation. */
@@ -55,8 +55,8 @@ export class ExtensionRegistry {
   }
 
   /** Keys all extensions add to our handshake. */
-  handshakeFields(): Record<string, BEncodable> {
-    const out: Record<string, BEncodable> = {};
+  handshakeFields(): Record<string, BEncodable | undefined> {
+    const out: Record<string, BEncodable | undefined> = {};
     for (const { ext } of this.byName.values()) Object.assign(out, ext.handshakeFields?.());
     return out;
   }

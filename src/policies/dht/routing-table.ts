@@ -10,7 +10,7 @@
  */
 import { isBep42Valid } from '../../codecs/krpc/bep42.js';
 import type { NodeInfo } from '../../codecs/krpc/types.js';
-import { equalBytes, toHex } from '../../util/bytes.js';
+import { bytesToBinary, equalBytes, toHex } from '../../util/bytes.js';
 import { commonPrefixBits, compareDistance } from './distance.js';
 
 /** BEP 5: a node is good if it answered us, or queried us after having answered, within 15 minutes. */
@@ -31,6 +31,8 @@ export interface RoutingNode extends NodeInfo {
   failures: number;
   /** When it was added to the table. */
   added: number;
+  /** The id's first 32 bits (for fast distance ordering). */
+  readonly prefix32: number;
 }
 
 export interface RoutingTableOptions {
@@ -61,7 +63,7 @@ export class RoutingTable {
   readonly k: number;
   private readonly enforceBep42: boolean;
   private buckets: Bucket[];
-  /** Node hex id -> node, for O(1) lookups. */
+  /** Node id (as a binary string) -> node, for O(1) lookups. */
   private readonly byId = new Map<string, RoutingNode>();
 
   constructor(
@@ -90,7 +92,7 @@ export class RoutingTable {
   }
 
   get(id: Uint8Array): RoutingNode | undefined {
-    return this.byId.get(toHex(id));
+    return this.byId.get(bytesToBinary(id));
   }
 
   private bucketIndex(id: Uint8Array): number {
@@ -104,7 +106,7 @@ export class RoutingTable {
   add(info: NodeInfo, now: number, contact: 'replied' | 'queried'): AddResult {
     if (equalBytes(info.id, this.ownId)) return { kind: 'rejected', reason: 'self' };
     if (this.enforceBep42 && !isBep42Valid(info.id, info.address)) return { kind: 'rejected', reason: 'bep42' };
-    const key = toHex(info.id);
+    const key = bytesToBinary(info.id);
     const known = this.byId.get(key);
     if (known) {
       if (known.address !== info.address || known.port !== info.port) {
@@ -124,6 +126,7 @@ export class RoutingTable {
       lastQuery: -Infinity,
       failures: 0,
       added: now,
+      prefix32: ((info.id[0] << 24) | (info.id[1] << 16) | (info.id[2] << 8) | info.id[3]) >>> 0,
     };
     this.touch(node, now, contact);
     for (;;) {
@@ -135,7 +138,7 @@ export class RoutingTable {
       }
       const bad = bucket.nodes.findIndex((n) => this.state(n, now) === 'bad');
       if (bad >= 0) {
-        this.byId.delete(toHex(bucket.nodes[bad].id));
+        this.byId.delete(bytesToBinary(bucket.nodes[bad].id));
         bucket.nodes.splice(bad, 1);
         this.insert(bucket, node, now);
         return { kind: 'added' };
@@ -160,7 +163,7 @@ export class RoutingTable {
   private insert(bucket: Bucket, node: RoutingNode, now: number): void {
     bucket.nodes.push(node);
     bucket.lastChanged = now;
-    this.byId.set(toHex(node.id), node);
+    this.byId.set(bytesToBinary(node.id), node);
     bucket.replacements = bucket.replacements.filter((r) => !equalBytes(r.id, node.id));
   }
 
@@ -188,7 +191,7 @@ export class RoutingTable {
    * replacement (most recently seen first) takes its place.
    */
   failed(id: Uint8Array, now: number): void {
-    const node = this.byId.get(toHex(id));
+    const node = this.byId.get(bytesToBinary(id));
     if (!node) return;
     node.failures++;
     if (this.state(node, now) !== 'bad') return;
@@ -197,12 +200,12 @@ export class RoutingTable {
     if (!replacement) return;
     const i = bucket.nodes.indexOf(node);
     bucket.nodes.splice(i, 1);
-    this.byId.delete(toHex(id));
+    this.byId.delete(bytesToBinary(id));
     this.insert(bucket, replacement, now);
   }
 
   remove(id: Uint8Array): boolean {
-    const key = toHex(id);
+    const key = bytesToBinary(id);
     const node = this.byId.get(key);
     if (!node) return false;
     const bucket = this.buckets[this.bucketIndex(id)];
@@ -217,21 +220,32 @@ export class RoutingTable {
    * heard a query from may be a spoofed address).
    */
   closest(target: Uint8Array, n: number = this.k, family?: 'IPv4' | 'IPv6', verifiedOnly = false): RoutingNode[] {
-    // Sort on the first 32 bits of the distance, computed once per node; ties (rare) fall back
-    // to the full comparison.
+    // Keeps the best n in insertion order, keyed on the first 32 bits of the distance (ties, rare,
+    // fall back to the full comparison): no per-call allocation beyond the result.
     const t0 = ((target[0] << 24) | (target[1] << 16) | (target[2] << 8) | target[3]) >>> 0;
-    const keyed: { node: RoutingNode; d: number }[] = [];
-    for (const node of this.byId.values()) {
-      if (node.failures >= BAD_AFTER_FAILURES) continue;
-      if (verifiedOnly && node.lastReply === -Infinity) continue;
-      if (family && (node.address.includes(':') ? 'IPv6' : 'IPv4') !== family) continue;
-      const id = node.id;
-      keyed.push({ node, d: ((((id[0] << 24) | (id[1] << 16) | (id[2] << 8) | id[3]) >>> 0) ^ t0) >>> 0 });
+    const wantV6 = family === undefined ? undefined : family === 'IPv6';
+    const best: RoutingNode[] = [];
+    const keys: number[] = [];
+    const closer = (d: number, a: RoutingNode, i: number) =>
+      d < keys[i] || (d === keys[i] && compareDistance(a.id, best[i].id, target) < 0);
+    for (const bucket of this.buckets) {
+      for (const node of bucket.nodes) {
+        if (node.failures >= BAD_AFTER_FAILURES) continue;
+        if (verifiedOnly && node.lastReply === -Infinity) continue;
+        if (wantV6 !== undefined && node.address.includes(':') !== wantV6) continue;
+        const d = (node.prefix32 ^ t0) >>> 0;
+        if (best.length === n && !closer(d, node, n - 1)) continue;
+        let i = best.length;
+        while (i > 0 && closer(d, node, i - 1)) i--;
+        best.splice(i, 0, node);
+        keys.splice(i, 0, d);
+        if (best.length > n) {
+          best.pop();
+          keys.pop();
+        }
+      }
     }
-    keyed.sort((a, b) => a.d - b.d || compareDistance(a.node.id, b.node.id, target));
-    const out: RoutingNode[] = [];
-    for (let i = 0; i < keyed.length && i < n; i++) out.push(keyed[i].node);
-    return out;
+    return best;
   }
 
   /** All nodes, bucket by bucket. */

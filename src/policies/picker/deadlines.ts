@@ -49,6 +49,15 @@ export class Deadlines<P> {
     return this.book.dropDuplicates(piece);
   }
 
+  /**
+   * The piece is no longer critical and nothing needs it soon (a reader seeked away): returns
+   * every outstanding request on it, to cancel; its blocks go back to the pool.
+   */
+  drop(piece: number): PeerRequest<P>[] {
+    if (this.at.delete(piece)) this.sort();
+    return this.book.dropRequests(piece);
+  }
+
   /** Drops every deadline (a seek); returns the duplicate requests to cancel. */
   clearAll(): PeerRequest<P>[] {
     return [...this.at.keys()].flatMap((i) => this.clear(i));

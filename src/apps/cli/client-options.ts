@@ -1,0 +1,88 @@
+/**
+ * Options shared by `download` and `seed` (port, bind address, limits, trackers), and opening a
+ * Client that listens: the default port 6881 falls back to any free port when it is taken, so
+ * two commands can run side by side; an explicit --port that is taken is an error.
+ */
+import { resolve } from 'node:path';
+import { Client } from '../../adapters/node/client.js';
+import { TorrentkitError } from '../../util/errors.js';
+import { parseSize } from '../../util/format.js';
+import type { CliIo, OptionSpec, ParsedValues } from './command.js';
+
+export const DEFAULT_PORT = 6881;
+
+export const sessionOptions: Record<string, OptionSpec> = {
+  port: { type: 'string', value: 'N', description: `TCP port to accept peers on (default ${DEFAULT_PORT}, or any free port when taken; 0: any)` },
+  bind: { type: 'string', value: 'ADDR', description: 'local address to listen on and connect from (default: all)' },
+  tracker: { type: 'string', multiple: true, value: 'URL', description: 'extra tracker, besides the torrent\'s own' },
+  'upload-limit': { type: 'string', value: 'RATE', description: 'upload rate limit, e.g. 500k, 2M (default: unlimited)' },
+};
+
+export function strings(v: ParsedValues[string]): string[] {
+  return Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
+}
+
+export function integer(values: ParsedValues, name: string, min: number, max: number): number | undefined {
+  const v = values[name];
+  if (typeof v !== 'string') return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new TorrentkitError('BT_ERR_CLI_USAGE', `--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+export function rate(values: ParsedValues, name: string): number | undefined {
+  const v = values[name];
+  if (typeof v !== 'string') return undefined;
+  try {
+    return parseSize(v);
+  } catch (err) {
+    throw new TorrentkitError('BT_ERR_CLI_USAGE', `--${name}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export interface OpenedClient {
+  client: Client;
+  port: number;
+}
+
+/** Creates a Client for `path` from the shared options and starts listening. */
+export async function openClient(values: ParsedValues, io: CliIo, path: string, extra: { maxPeers?: number; downloadLimit?: number } = {}): Promise<OpenedClient> {
+  const explicitPort = integer(values, 'port', 0, 65535);
+  const bind = typeof values.bind === 'string' ? values.bind : undefined;
+  const make = (port: number) =>
+    new Client({
+      path: resolve(io.cwd, path),
+      port,
+      bindAddress: bind,
+      localAddress: bind,
+      trackers: strings(values.tracker),
+      uploadLimit: rate(values, 'upload-limit'),
+      downloadLimit: extra.downloadLimit,
+      maxPeersPerTorrent: extra.maxPeers,
+      maxConnections: extra.maxPeers !== undefined ? Math.max(extra.maxPeers, 200) : undefined,
+    });
+  let client = make(explicitPort ?? DEFAULT_PORT);
+  try {
+    await client.listen();
+  } catch (err) {
+    await client.close().catch(() => {});
+    if (explicitPort !== undefined || (err as TorrentkitError).code !== 'BT_ERR_ADDRESS_IN_USE') throw err;
+    client = make(0);
+    try {
+      await client.listen();
+    } catch (err2) {
+      await client.close().catch(() => {});
+      throw err2;
+    }
+  }
+  return { client, port: client.port ?? 0 };
+}
+
+/** A torrent argument that names an existing file is resolved against the command's cwd. */
+export function resolveTorrentArg(id: string, io: CliIo, exists: (p: string) => boolean): string {
+  if (/^(magnet:|https?:|file:)/i.test(id.trim())) return id;
+  const p = resolve(io.cwd, id);
+  return exists(p) ? p : id;
+}
