@@ -132,6 +132,12 @@ test('download is interrupted by SIGINT: exit 130 and resume data saved; a .torr
   assert.equal(dl.lines.at(-1)?.type, 'interrupted');
   assert.ok(readdirSync(join(dir, 'out', '.torrentkit', 'resume')).length > 0, 'resume data saved on SIGINT');
 
+  // A magnet link nobody serves waits for its metadata until interrupted.
+  const magnet = start(t, ['download', `magnet:?xt=urn:btih:${'c'.repeat(40)}`, '-o', 'm', '--port', '0', '--json'], dir);
+  await magnet.next((o) => o.type === 'metadata');
+  magnet.child.kill('SIGINT');
+  assert.equal(await magnet.exit, 130, magnet.stderr());
+
   // Seeding an existing .torrent checks the data in -o DIR first.
   const seed = start(t, ['seed', 'share.torrent', '-o', '.', '--port', '0', '--bind', '127.0.0.1', '--json'], dir);
   const ready = await seed.next((o) => o.type === 'seeding');

@@ -93,6 +93,10 @@ export const downloadCommand: Command = {
     const { client } = await openClient(values, io, out, { maxPeers, downloadLimit });
     let torrent: Torrent | undefined;
     try {
+      if (/^(magnet:|[0-9a-f]{40}$|[0-9a-f]{64}$)/i.test(positionals[0].trim())) {
+        printer.note('fetching the metadata from peers…');
+        printer.json({ type: 'metadata', elapsedMs: printer.elapsedMs, port: client.port ?? null });
+      }
       torrent = await client.add(resolveTorrentArg(positionals[0], io, existsSync), {
         selection,
         peers,

@@ -41,10 +41,10 @@ import { Uploader } from './uploader.js';
 const TICK_MS = 1_000;
 const RESUME_SAVE_MS = 30_000;
 /**
- * Memory for pieces being assembled and verified: 24 MiB (about six seconds of requests in flight
- * at 4 MiB per peer queue), or eight pieces when pieces are large, so big pieces still overlap.
+ * Memory for pieces being assembled and verified: 32 MiB (eight times a peer's 4 MiB queue of
+ * requests, leaving room for pieces waiting on hashing and the disk), or eight pieces when pieces are large, so big pieces still overlap.
  */
-const ASSEMBLY_MEMORY = 24 * 1024 * 1024;
+const ASSEMBLY_MEMORY = 32 * 1024 * 1024;
 const ASSEMBLY_MIN_PIECES = 8;
 /** Whole pieces cached for uploads. */
 const READ_CACHE = 16 * 1024 * 1024;
@@ -179,6 +179,9 @@ export class Torrent extends Emitter<TorrentEvents> {
       connected: (info) => this.emit('peerConnected', info),
       disconnected: (info, reason) => this.emit('peerDisconnected', info, reason),
     });
+    // No connections while the startup check runs (they would fetch pieces the check then finds
+    // on disk): peers given now are only remembered; run() opens the swarm.
+    this.swarm.close();
     for (const p of options.peers ?? []) this.addPeerString(p, 'manual');
   }
 

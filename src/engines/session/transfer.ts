@@ -44,6 +44,11 @@ export class Transfer {
   active = true;
   /** Download rate limits (the torrent's and the client's): requests are sent within them. */
   buckets: readonly TokenBucket[] = [];
+  /**
+   * Assembly memory in use when a fill last found only new pieces to pick while over budget;
+   * fills wait until memory drops below it (or a peer, choke, reject or tick resets it).
+   */
+  private blockedAtBytes = Number.POSITIVE_INFINITY;
 
   constructor(
     deps: { clock: Clock; rng: Random },
@@ -67,6 +72,7 @@ export class Transfer {
 
   peerGone(peer: PeerSession): void {
     if (!this.peers.delete(peer)) return;
+    this.blockedAtBytes = Number.POSITIVE_INFINITY;
     this.scheduler.removePeer(peer);
     if (peer.has !== undefined) this.picker.removeAvailability(peer.has);
   }
@@ -116,10 +122,12 @@ export class Transfer {
   }
 
   onChoke(peer: PeerSession): void {
+    this.blockedAtBytes = Number.POSITIVE_INFINITY;
     this.scheduler.choked(peer, peer.wire.fastExtension);
   }
 
   onReject(peer: PeerSession, block: BlockRef): void {
+    this.blockedAtBytes = Number.POSITIVE_INFINITY;
     this.scheduler.requestEnded(peer, block.index, block.begin);
   }
 
@@ -128,8 +136,10 @@ export class Transfer {
     const wire = peer.wire;
     if (!this.active || wire.closed || peer.has === undefined || !wire.amInterested) return;
     if (wire.peerChoking && wire.peerAllowedFast.size === 0) return;
-    // Memory backpressure: partial pieces must complete before new ones start.
+    // Memory backpressure: partial pieces must complete before new ones start. After a fill that
+    // could only pick new pieces, picking again is wasted until memory is released.
     const overBudget = !this.assembler.canOpen();
+    if (overBudget && this.assembler.bytesInUse >= this.blockedAtBytes) return;
     const now = this.clock.now();
     const limit = this.allowance(now);
     if (limit === 0) return;
@@ -140,15 +150,18 @@ export class Transfer {
       limit,
     );
     this.charge(picked.reduce((n, r) => n + r.length, 0), now);
+    let blocked = false;
     for (const r of picked) {
       if (!this.assembler.isOpen(r.piece) && (overBudget || !this.assembler.open(r.piece))) {
         this.scheduler.requestEnded(peer, r.piece, r.begin);
+        blocked = true;
         continue;
       }
       // A block whose cancel the peer has not answered yet is not asked again (BEP 6: the answer,
       // block or reject, would match either request).
       if (wire.isRequested(r.piece, r.begin, r.length) || !wire.request(r.piece, r.begin, r.length)) this.scheduler.requestEnded(peer, r.piece, r.begin);
     }
+    this.blockedAtBytes = blocked ? this.assembler.bytesInUse : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -261,6 +274,8 @@ export class Transfer {
     const { cancel, snubbed } = this.scheduler.tick(this.clock.now());
     for (const c of cancel) c.peer.wire.cancel(c.piece, c.begin, c.length);
     for (const p of snubbed) p.snubbed = true;
+    // At worst a fill waits one tick for memory (blocks returned to partial pieces, say).
+    this.blockedAtBytes = Number.POSITIVE_INFINITY;
     for (const p of this.peers) {
       if (p.snubbed && !this.scheduler.pipeline(p)?.snubbed) p.snubbed = false;
       this.fill(p);
