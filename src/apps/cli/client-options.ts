@@ -16,7 +16,17 @@ export const sessionOptions: Record<string, OptionSpec> = {
   bind: { type: 'string', value: 'ADDR', description: 'local address to listen on and connect from (default: all)' },
   tracker: { type: 'string', multiple: true, value: 'URL', description: 'extra tracker, besides the torrent\'s own' },
   'upload-limit': { type: 'string', value: 'RATE', description: 'upload rate limit, e.g. 500k, 2M (default: unlimited)' },
+  bootstrap: { type: 'string', multiple: true, value: 'HOST:PORT', description: 'DHT bootstrap node; turns the DHT on with these nodes only' },
+  dht: { type: 'boolean', description: 'join the public DHT (bootstrapped from the well-known routers)' },
+  'no-dht': { type: 'boolean', description: 'no DHT at all (overrides --dht and --bootstrap)' },
 };
+
+/** The Client's `dht` / `bootstrap` options from --dht, --bootstrap and --no-dht (UDP port: --port, else any). */
+export function dhtOptions(values: ParsedValues, port: number | undefined): { dht: false | { port: number }; bootstrap?: string[] } {
+  const bootstrap = strings(values.bootstrap);
+  if (values['no-dht'] === true || (bootstrap.length === 0 && values.dht !== true)) return { dht: false };
+  return { dht: { port: port ?? 0 }, ...(bootstrap.length > 0 ? { bootstrap } : {}) };
+}
 
 export function strings(v: ParsedValues[string]): string[] {
   return Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
@@ -62,6 +72,7 @@ export async function openClient(values: ParsedValues, io: CliIo, path: string, 
       downloadLimit: extra.downloadLimit,
       maxPeersPerTorrent: extra.maxPeers,
       maxConnections: extra.maxPeers !== undefined ? Math.max(extra.maxPeers, 200) : undefined,
+      ...dhtOptions(values, explicitPort),
     });
   let client = make(explicitPort ?? DEFAULT_PORT);
   try {

@@ -14,6 +14,7 @@ import type { Rng } from '../../ports/rng.js';
 import type { StorageFactory } from '../../ports/storage.js';
 import type { StreamListener, StreamTransport } from '../../ports/transport.js';
 import { toHex } from '../../util/bytes.js';
+import { sha1, sha256 } from '../../util/sha.js';
 import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
@@ -216,7 +217,8 @@ export class Session extends Emitter<SessionEvents> {
         listenPort: this.listener?.port,
         localAddress: this.options.localAddress,
         wireFlags: this.deps.wireFlags,
-        hash: (data, algorithm) => this.deps.hasher.hashBuffer(data, { algorithm }),
+        // An info dictionary is small (<= 16 MiB): hashing it here beats waking a hash worker.
+        hash: async (data, algorithm) => (algorithm === 'sha1' ? sha1(data) : sha256(data)),
       },
       link,
       options,

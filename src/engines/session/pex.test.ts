@@ -85,3 +85,12 @@ test('ut_pex: first message capped at 100, then diffs of at most 50 a minute; re
   a.destroy('local');
   b.destroy('local');
 });
+
+test('ut_pex: a complete torrent skips peers flagged as seeds', () => {
+  const clock = new VirtualClock();
+  const got: string[] = [];
+  const wire = { sendExtended: () => true } as unknown as Wire;
+  const ext = new UtPexExtension(wire, fakePeer(0), { connectedPeers: new Set(), done: true, addPeer: (h, p) => got.push(`${h}:${p}`) }, { clock });
+  ext.onMessage(encodePexMessage({ added: [{ host: '127.2.0.1', port: 1, flags: 0x02 | 0x10 }, { host: '127.2.0.2', port: 2, flags: 0x10 }], dropped: [] }));
+  assert.deepEqual(got, ['127.2.0.2:2']);
+});

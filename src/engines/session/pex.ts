@@ -9,7 +9,7 @@
  * entries except in the first message (at most 100).
  *
  * Receiving: at most 50 added peers of one message (100 of the first) go to the swarm (source 'pex'); messages that
- * come faster than every 30 s are ignored (BEP 11 asks for one a minute); malformed ones or ones
+ * come faster than every 30 s are ignored (BEP 11 asks for one a minute), a complete torrent skips peers flagged as seeds; malformed ones or ones
  * over the codec's limits drop the peer (the wire treats the thrown error as a violation).
  */
 import { decodePexMessage, encodePexMessage, parseIPBytes, PexFlags, type PexPeer, UT_PEX } from '../../codecs/wire/index.js';
@@ -31,6 +31,8 @@ const FIRST_MESSAGE_DELAY_MS = 1_000;
 export interface PexHost {
   /** Connected peers of the torrent. */
   readonly connectedPeers: ReadonlySet<PeerSession>;
+  /** We have every wanted piece: peers flagged as seeds are of no use to us. */
+  readonly done?: boolean;
   addPeer(host: string, port: number, source: PeerSource): void;
 }
 
@@ -86,6 +88,8 @@ export class UtPexExtension implements WireExtension {
     const cap = this.messages++ === 0 ? PEX_MAX_FIRST_ENTRIES : PEX_MAX_ENTRIES;
     for (const p of m.added.slice(0, cap)) {
       this.received++;
+      // A seed does not connect to seeds (libtorrent neither).
+      if (this.host.done && p.flags & PexFlags.Seed) continue;
       this.host.addPeer(p.host, p.port, 'pex');
     }
   }

@@ -1,0 +1,47 @@
+/**
+ * Magnet links with Transmission 3.00 (transmission-cli; DHT, LPD, PEX, uTP and port mapping off)
+ * in a network namespace (Transmission treats 127.0.0.0/8 as martian): torrentkit, given only the
+ * info hash and the seeder's address (x.pe), fetches the metadata (BEP 9) and downloads.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { toHex } from '../../src/util/bytes.js';
+import { createNetNs } from '../helpers/netns.js';
+import { assertSameFiles, startTransmission, tkClient, writeTorrent } from '../helpers/peers.js';
+import { makeContent } from '../helpers/swarm.js';
+import { requireTool, tempDir } from '../helpers/tools.js';
+
+const PORT = 51413;
+
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} not done in ${ms} ms`)), ms).unref())]);
+}
+
+test('torrentkit fetches the metadata from a Transmission seeder (x.pe) and downloads', { timeout: 120_000 }, async (t) => {
+  if (!requireTool(t, 'transmission-cli', ['transmission-cli', ['--version']])) return;
+  const ns = createNetNs(t);
+  if (!ns) return;
+  const dir = tempDir(t, 'tk-mag-tr-');
+  const content = await makeContent(join(dir, 'seed'), 'trmag', { 'a.bin': 600_000, 'b/c.bin': 70_001 }, { pieceLength: 16 * 1024 });
+  const seeder = startTransmission(t, {
+    exec: ns.exec,
+    torrentPath: writeTorrent(content, dir),
+    dir: join(dir, 'seed'),
+    configDir: join(dir, 'tr-config'),
+    ip: ns.nsIp,
+    port: PORT,
+    verify: true,
+  });
+  await within(seeder.seeding, 60_000, 'Transmission check');
+  const leecher = tkClient(join(dir, 'leech'), { localAddress: ns.hostIp, bindAddress: ns.hostIp });
+  t.after(() => leecher.close());
+  const magnet = await leecher.addMagnet(`magnet:?xt=urn:btih:${toHex(content.meta.id)}&x.pe=${ns.nsIp}:${PORT}`);
+  const clients = new Set<string>();
+  magnet.on('peerConnected', (p) => clients.add(p.client));
+  const torrent = await magnet.whenTorrent({ signal: AbortSignal.timeout(60_000) });
+  assert.deepEqual(torrent.meta.infoBytes, content.meta.infoBytes);
+  await torrent.whenDone({ signal: AbortSignal.timeout(60_000) });
+  assertSameFiles(content, join(dir, 'leech'), 'torrentkit');
+  assert.ok([...clients].some((c) => /transmission/i.test(c)), `metadata came from Transmission: ${[...clients].join(', ')}`);
+});
