@@ -17,6 +17,7 @@ import type { PeerSession } from './peer.js';
 import { PieceAssembler } from './piece-assembler.js';
 
 const BLOCK = 16 * 1024;
+const CRITICAL_QUEUE_SECONDS = 0.25;
 
 export interface TransferOptions {
   pieceLength: number;
@@ -50,7 +51,9 @@ export class Transfer {
   ) {
     this.clock = deps.clock;
     this.picker = new PiecePicker<PeerSession>({ rng: deps.rng }, { pieceLength: options.pieceLength, totalLength: options.totalLength });
-    this.scheduler = new RequestScheduler<PeerSession>({ picker: this.picker });
+    // While a reader waits (critical pieces), each peer queues a quarter second of its rate, so the
+    // window's blocks spread over the fast peers instead of queueing behind one of them.
+    this.scheduler = new RequestScheduler<PeerSession>({ picker: this.picker }, { criticalQueueSeconds: CRITICAL_QUEUE_SECONDS });
     this.assembler = new PieceAssembler(options.pieceLength, options.totalLength, options.memoryBytes);
   }
 
