@@ -168,6 +168,7 @@ async function measure(start: () => Promise<Target>, memory: boolean): Promise<F
 const redis = await startRedisServer();
 try {
   const ours = await measure(() => torrentkit('memory:', 'torrentkit (memory)'), true);
+  const two = await measure(() => torrentkit('memory:', 'torrentkit (memory, 2 workers)', ['--workers', '2']), false);
   const ot = await measure(opentracker, true);
   const bt = await measure(bittorrentTracker, true);
   const sqlite = await measure(() => torrentkit(`sqlite:${join(dir, 'tracker.db')}`, 'torrentkit (sqlite)'), false);
@@ -184,6 +185,14 @@ try {
       { metric: 'peak RSS, 100k peers / 10k swarms', unit: 'MB', ours: ours.memMb, anchor: 'opentracker', theirs: ot?.memMb, higherIsBetter: false },
       { metric: 'peak RSS, 100k peers / 10k swarms', unit: 'MB', ours: ours.memMb, anchor: 'bittorrent-tracker', theirs: bt?.memMb, higherIsBetter: false },
     );
+    if (two) {
+      rows.push(
+        { metric: 'HTTP announces/s (memory, 2 workers)', unit: '/s', ours: two.http, anchor: 'opentracker', theirs: ot?.http, higherIsBetter: true, goal: { ratio: 0.75, text: '>= 0.75x' } },
+        { metric: 'HTTP announces/s (memory, 2 workers)', unit: '/s', ours: two.http, anchor: 'bittorrent-tracker', theirs: bt?.http, higherIsBetter: true, goal: { ratio: 10, text: '>= 10x' } },
+        { metric: 'UDP announces/s (memory, 2 workers)', unit: '/s', ours: two.udp, anchor: 'opentracker', theirs: ot?.udp, higherIsBetter: true, goal: { ratio: 0.5, text: '>= 0.5x' } },
+        { metric: 'UDP announces/s (memory, 2 workers)', unit: '/s', ours: two.udp, anchor: 'bittorrent-tracker', theirs: bt?.udp, higherIsBetter: true, goal: { ratio: 3, text: '>= 3x' } },
+      );
+    }
     if (sqlite) {
       rows.push(
         { metric: 'HTTP announces/s, SQLite store', unit: '/s', ours: sqlite.http, anchor: 'torrentkit memory', theirs: ours.http, higherIsBetter: true, goal: { ratio: 0.5, text: 'within 2x' } },

@@ -6,7 +6,12 @@ import { request as httpsRequest } from 'node:https';
 import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors.js';
 import type { HttpGet, HttpGetOptions, HttpGetResponse } from '../../ports/http-client.js';
 
-export const nodeHttpGet: HttpGet = {
+/**
+ * The HttpGet port; with `localAddress`, requests leave from that address (a client bound to one
+ * address announces from it, so the tracker hands out the address peers can reach).
+ */
+export function httpGetFrom(localAddress?: string): HttpGet {
+  return {
   get(url: string, options: HttpGetOptions = {}): Promise<HttpGetResponse> {
     return new Promise((resolve, reject) => {
       let u: URL;
@@ -18,7 +23,7 @@ export const nodeHttpGet: HttpGet = {
       }
       const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
       const max = options.maxBytes ?? 4 * 1024 * 1024;
-      const req = request(u, { method: 'GET', agent: false, headers: { 'User-Agent': 'torrentkit/0.1', ...options.headers }, signal: options.signal }, (res) => {
+      const req = request(u, { method: 'GET', agent: false, localAddress, headers: { 'User-Agent': 'torrentkit/0.1', ...options.headers }, signal: options.signal }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
@@ -45,3 +50,6 @@ export const nodeHttpGet: HttpGet = {
     });
   },
 };
+}
+
+export const nodeHttpGet: HttpGet = httpGetFrom();

@@ -109,6 +109,14 @@ function connectError(err: NodeJS.ErrnoException, host: string, port: number): T
   return new TorrentkitError('BT_ERR_CONNECT_FAILED', `cannot connect to ${where}: ${err.message}`, { cause: err });
 }
 
+/**
+ * Bytes a socket buffers before `write` reports backpressure. Node's default (16 KiB) is less than
+ * one block message, so an uploader would wait for 'drain' after every block; half a MiB keeps a
+ * fast peer's pipe full (libtorrent's send buffer watermark is of this order). The blocks are
+ * views of cached pieces, so this adds little memory.
+ */
+const SEND_HIGH_WATER_BYTES = 512 * 1024;
+
 /** TCP over node:net. */
 export const tcpTransport: StreamTransport = {
   connect({ host, port, localAddress, signal, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS }) {
@@ -117,7 +125,8 @@ export const tcpTransport: StreamTransport = {
         reject(new TorrentkitError('BT_ERR_ABORTED', 'connect aborted', { cause: signal.reason }));
         return;
       }
-      const socket = new Socket();
+      // Stream option that @types/node leaves out of SocketConstructorOpts; node:net honours it.
+      const socket = new Socket({ writableHighWaterMark: SEND_HIGH_WATER_BYTES } as ConstructorParameters<typeof Socket>[0]);
       let done = false;
       const finish = (err?: TorrentkitError): void => {
         if (done) return;
@@ -147,7 +156,7 @@ export const tcpTransport: StreamTransport = {
   listen({ port, host }, onConnection) {
     return new Promise((resolve, reject) => {
       const sockets = new Set<Socket>();
-      const server = createServer({ noDelay: true }, (socket) => {
+      const server = createServer({ noDelay: true, highWaterMark: SEND_HIGH_WATER_BYTES }, (socket) => {
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
         onConnection(new TcpConnection(socket));

@@ -56,7 +56,8 @@ export function decodeCompactNodes(b: Uint8Array, family: IpFamily, maxNodes: nu
   const out: NodeInfo[] = [];
   for (let o = 0; o < b.length; o += size) {
     const port = (b[o + size - 2] << 8) | b[o + size - 1];
-    out.push({ id: b.slice(o, o + 20), address: formatIp(b.subarray(o + 20, o + size - 2)), port });
+    // A view, not a copy: ids live as long as the message; the routing table copies what it keeps.
+    out.push({ id: b.subarray(o, o + 20), address: formatIp(b.subarray(o + 20, o + size - 2)), port });
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * handshake. Platform-free: the Node `Client` (src/adapters/node/client.ts) fills in the deps.
  */
 import { type MagnetLink, type Metainfo, parseMetainfo, parseTorrentId } from '../../codecs/metainfo/index.js';
-import { generatePeerId } from '../../codecs/wire/index.js';
+import { generatePeerId, type ReservedFlags } from '../../codecs/wire/index.js';
 import { ConnectionLimits } from '../../policies/connections.js';
 import { TokenBucket } from '../../policies/token-bucket.js';
 import type { Clock } from '../../ports/clock.js';
@@ -43,6 +43,8 @@ export interface SessionDeps {
   magnetDiscovery?: (magnet: MagnetTorrent, context: { peerId: PeerId; port: number }) => Discovery;
   /** What the session's extensions need beyond the torrent (PEX on/off, the DHT port for BEP 5 `port`). */
   extensions?: Omit<PeerExtensionsContext, 'clock'>;
+  /** Reserved bits of our handshakes (e.g. the DHT bit, BEP 5). */
+  wireFlags?: Partial<ReservedFlags>;
 }
 
 export interface SessionOptions {
@@ -119,6 +121,7 @@ export class Session extends Emitter<SessionEvents> {
             peerId: this.peerId,
             acceptInfoHash: (hash) => this.torrents.has(toHex(hash)) || this.magnets.has(toHex(hash)),
             listenPort: this.listener?.port,
+            flags: this.deps.wireFlags,
           },
         );
         wire.once('handshake', (h) => {
@@ -166,6 +169,7 @@ export class Session extends Emitter<SessionEvents> {
         listenPort: this.listener?.port,
         localAddress: this.options.localAddress,
         clientBuckets: this.buckets,
+        wireFlags: this.deps.wireFlags,
         nodeReadable: this.deps.nodeReadable,
         peerExtensions: (t: Torrent, p: PeerSession) => attachPeerExtensions(t, p, { clock: this.deps.clock, ...this.deps.extensions }),
       },
@@ -211,6 +215,7 @@ export class Session extends Emitter<SessionEvents> {
         peerId: this.peerId,
         listenPort: this.listener?.port,
         localAddress: this.options.localAddress,
+        wireFlags: this.deps.wireFlags,
         hash: (data, algorithm) => this.deps.hasher.hashBuffer(data, { algorithm }),
       },
       link,

@@ -19,6 +19,8 @@ export interface TrackerDiscoveryOptions {
   /** How long a `stopped` announce may take on close. */
   stopTimeoutMs?: number;
   udpRetransmitBaseMs?: number;
+  /** First retry after no tracker answered (doubling up to 30 min; default 60 s). */
+  retryMs?: number;
 }
 
 export interface Discovery {
@@ -41,6 +43,7 @@ export function attachTrackers(torrent: Torrent, deps: AnnouncerDeps, options: T
       port: options.port,
       tiers,
       udpRetransmitBaseMs: options.udpRetransmitBaseMs,
+      retryMs: options.retryMs,
       stats: () => {
         const s = torrent.stats();
         return { downloaded: s.downloaded, uploaded: s.uploaded, left: s.leftBytes };

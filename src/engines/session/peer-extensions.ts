@@ -2,12 +2,14 @@
  * The BEP 10 extensions and BEP 5 hints a torrent's peers get, registered inside the wire's
  * handshake handler (before our extension handshake goes out):
  * - ut_metadata (BEP 9): we serve our info dictionary, with `metadata_size` in the handshake;
+ * - ut_pex (BEP 11) for public torrents (BEP 27), see pex.ts;
  * - the BEP 5 `port` message with our DHT port to peers that set the DHT reserved bit, and the
  *   DHT ports peers send us go to the DHT node (not for private torrents, BEP 27).
  */
 import type { Clock } from '../../ports/clock.js';
 import { UtMetadataExtension } from './magnet/ut-metadata.js';
 import type { PeerSession } from './peer.js';
+import { UtPexExtension } from './pex.js';
 import type { Torrent } from './torrent.js';
 
 export interface PeerExtensionsContext {
@@ -16,6 +18,9 @@ export interface PeerExtensionsContext {
   dhtPort?: () => number | undefined;
   /** A peer told us its DHT port (BEP 5 `port` message). */
   onDhtNode?: (host: string, port: number) => void;
+  /** Peer exchange (default on) and its message interval (default 60 s, BEP 11). */
+  pex?: boolean;
+  pexIntervalMs?: number;
 }
 
 export function attachPeerExtensions(torrent: Torrent, peer: PeerSession, ctx: PeerExtensionsContext): void {
@@ -23,6 +28,7 @@ export function attachPeerExtensions(torrent: Torrent, peer: PeerSession, ctx: P
   const infoBytes = torrent.meta.infoBytes;
   wire.use((w) => new UtMetadataExtension(w, peer.key, { metadata: () => infoBytes, now: () => ctx.clock.now() }));
   if (torrent.meta.private) return;
+  if (ctx.pex !== false) wire.use((w) => new UtPexExtension(w, peer, torrent, { clock: ctx.clock, intervalMs: ctx.pexIntervalMs }));
   const dhtPort = ctx.dhtPort?.();
   if (dhtPort !== undefined && wire.remote?.flags.dht) wire.port(dhtPort);
   if (ctx.onDhtNode) {

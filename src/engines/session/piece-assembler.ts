@@ -27,12 +27,16 @@ export class PieceAssembler {
   private readonly pieces = new Map<number, Assembly>();
   private readonly pool: Uint8Array[] = [];
   private inUse = 0;
+  /** Freed buffers kept for reuse: the whole budget, so a steady download allocates nothing. */
+  private readonly poolMax: number;
 
   constructor(
     private readonly pieceLength: number,
     private readonly totalLength: number,
     private readonly maxBytes: number,
-  ) {}
+  ) {
+    this.poolMax = Math.max(1, Math.floor(maxBytes / pieceLength));
+  }
 
   get pieceCount(): number {
     return Math.ceil(this.totalLength / this.pieceLength);
@@ -108,7 +112,12 @@ export class PieceAssembler {
   /** Returns a buffer obtained from `take`. */
   release(buf: Uint8Array): void {
     this.inUse -= buf.length;
-    if (buf.length === this.pieceLength && this.pool.length < 4) this.pool.push(buf);
+    if (buf.length === this.pieceLength && this.pool.length < this.poolMax) this.pool.push(buf);
+  }
+
+  /** Frees the buffers kept for reuse (e.g. once the download is done). */
+  trim(): void {
+    this.pool.length = 0;
   }
 
   /** Forgets a partial piece (peer gone with its blocks, piece deselected). */

@@ -65,6 +65,16 @@ export class PieceReader {
     return p;
   }
 
+  /**
+   * Starts loading a piece that will be read soon (read-ahead), so that its storage read and lazy
+   * hash overlap the sending of the piece before it. Failures surface on the real read.
+   */
+  prefetch(piece: number): void {
+    if (this.cache.has(piece) || this.pending.has(piece)) return;
+    if (piece < 0 || piece * this.options.pieceLength >= this.options.totalLength) return;
+    this.piece(piece).catch(() => {});
+  }
+
   /** Sets the pieces to verify on their first read (lazy seeding). */
   setUnverified(pieces: Bitfield | undefined): void {
     this.options.unverified = pieces;

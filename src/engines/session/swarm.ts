@@ -12,6 +12,7 @@ import type { StreamConnection, StreamTransport } from '../../ports/transport.js
 import { toHex } from '../../util/bytes.js';
 import type { Logger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
+import type { ReservedFlags } from '../../codecs/wire/index.js';
 import { Wire, type WireClose } from '../wire/index.js';
 import { PeerSession } from './peer.js';
 
@@ -31,6 +32,8 @@ export interface SwarmOptions {
   /** Local address for outgoing connections. */
   localAddress?: string;
   connectTimeoutMs?: number;
+  /** Reserved bits of our handshake (default: the Wire's: extension protocol and fast extension). */
+  wireFlags?: Partial<ReservedFlags>;
 }
 
 export interface SwarmHooks {
@@ -45,7 +48,8 @@ export class Swarm {
   private readonly peers = new Set<PeerSession>();
   private readonly connecting = new Map<string, AbortController>();
   private readonly id: string;
-  private closed = false;
+  /** Closed until the torrent runs: no connections while its startup check is in progress. */
+  private closed = true;
 
   constructor(
     private readonly deps: SwarmDeps,
@@ -123,6 +127,7 @@ export class Swarm {
         infoHash: this.options.infoHash,
         pieceCount: this.options.pieceCount,
         listenPort: this.options.listenPort,
+        flags: this.options.wireFlags,
       },
     );
     this.adopt(wire, host, port, 'outgoing', source, true);
@@ -202,7 +207,7 @@ export class Swarm {
     for (const p of [...this.peers]) p.wire.close();
   }
 
-  /** Allows connecting again after `close` (resume). */
+  /** Starts connecting (once the startup check is over), or again after `close` (resume). */
   reopen(): void {
     this.closed = false;
   }

@@ -25,6 +25,7 @@ import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
+import type { ReservedFlags } from '../../codecs/wire/index.js';
 import { type NodeReadableFactory, type ReaderOptions, StreamHub, TorrentFile, type TorrentReader } from '../stream/index.js';
 import type { Wire } from '../wire/index.js';
 import type { PeerSession } from './peer.js';
@@ -39,8 +40,12 @@ import { Uploader } from './uploader.js';
 
 const TICK_MS = 1_000;
 const RESUME_SAVE_MS = 30_000;
-/** Memory for pieces being assembled and verified. */
-const ASSEMBLY_MEMORY = 48 * 1024 * 1024;
+/**
+ * Memory for pieces being assembled and verified: 24 MiB (about six seconds of requests in flight
+ * at 4 MiB per peer queue), or eight pieces when pieces are large, so big pieces still overlap.
+ */
+const ASSEMBLY_MEMORY = 24 * 1024 * 1024;
+const ASSEMBLY_MIN_PIECES = 8;
 /** Whole pieces cached for uploads. */
 const READ_CACHE = 16 * 1024 * 1024;
 
@@ -62,6 +67,8 @@ export interface TorrentDeps {
   nodeReadable?: NodeReadableFactory;
   /** Registers the session's BEP 10 extensions (ut_metadata, ut_pex) on a new peer's wire. */
   peerExtensions?: (torrent: Torrent, peer: PeerSession) => void;
+  /** Reserved bits of our handshakes (the DHT bit when the session runs a DHT node). */
+  wireFlags?: Partial<ReservedFlags>;
 }
 
 export class Torrent extends Emitter<TorrentEvents> {
@@ -118,7 +125,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.storage = deps.storageFactory(this.files, { name: meta.name, id: this.infoHashHex, dir: options.path });
     this.transfer = new Transfer(
       { clock: deps.clock, rng: deps.rng },
-      { pieceLength: meta.pieceLength, totalLength: meta.totalLength, memoryBytes: ASSEMBLY_MEMORY },
+      { pieceLength: meta.pieceLength, totalLength: meta.totalLength, memoryBytes: Math.max(ASSEMBLY_MEMORY, ASSEMBLY_MIN_PIECES * meta.pieceLength) },
       {
         onPieceComplete: (piece, data) => void this.verify(piece, data),
         onPayload: (_peer, bytes) => {
@@ -157,6 +164,8 @@ export class Torrent extends Emitter<TorrentEvents> {
         pieceCount: meta.pieceCount,
         listenPort: deps.listenPort,
         localAddress: deps.localAddress,
+        // BEP 27: no DHT for private torrents, so no DHT bit either.
+        wireFlags: meta.private ? undefined : deps.wireFlags,
       },
       {
         onPeer: (p) => {
@@ -380,6 +389,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.doneEmitted = true;
     this.stateValue = this.stateValue === 'paused' ? 'paused' : 'seeding';
     this.transfer.active = false;
+    this.transfer.assembler.trim();
     for (const p of this.swarm.all) this.transfer.updateInterest(p);
     void this.storage.flush().then(
       () => this.saveResume(),

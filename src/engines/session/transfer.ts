@@ -17,7 +17,10 @@ import type { PeerSession } from './peer.js';
 import { PieceAssembler } from './piece-assembler.js';
 
 const BLOCK = 16 * 1024;
+/** Seconds of its rate each peer queues while a reader waits on critical pieces. */
 const CRITICAL_QUEUE_SECONDS = 0.25;
+/** Most free request slots a busy peer's queue waits for before it is refilled. */
+const REFILL_BATCH = 16;
 
 export interface TransferOptions {
   pieceLength: number;
@@ -188,7 +191,10 @@ export class Transfer {
         this.hooks.onPieceComplete(ev.index, this.assembler.take(ev.index));
       }
     }
-    this.fill(peer);
+    // Refill in batches: one pick and one write for several requests instead of one per block,
+    // while the queue stays deep enough that the peer never runs dry.
+    const pipe = this.scheduler.pipeline(peer);
+    if (pipe === undefined || pipe.room(now) >= Math.min(REFILL_BATCH, Math.max(1, pipe.depth(now) >> 2))) this.fill(peer);
   }
 
   /** The piece is verified and stored: cancel leftover requests, update interest. */

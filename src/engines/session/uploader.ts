@@ -13,7 +13,9 @@ import type { Cancel, Clock } from '../../ports/clock.js';
 import type { PeerSession } from './peer.js';
 import type { PieceReader } from './piece-reader.js';
 
-const READS_IN_FLIGHT = 4;
+const READS_IN_FLIGHT = 16;
+/** Pieces read ahead of the one being sent, per peer. */
+const READ_AHEAD_PIECES = 2;
 
 interface PeerQueue {
   queue: BlockRef[];
@@ -121,6 +123,19 @@ export class Uploader {
           if (this.queues.get(peer) === q) this.pump(peer, q);
         },
       );
+    }
+    this.readAhead(q);
+  }
+
+  /** Starts reading the next pieces the peer asked for while the current one is sent. */
+  private readAhead(q: PeerQueue): void {
+    let last = -1;
+    let ahead = 0;
+    for (const b of q.queue) {
+      if (b.index === last) continue;
+      last = b.index;
+      this.deps.reader.prefetch(b.index);
+      if (++ahead >= READ_AHEAD_PIECES) return;
     }
   }
 }

@@ -10,7 +10,9 @@
  *
  * Protocol rules it enforces on the peer (each breach closes with `protocol_violation` and a code):
  * - fast-extension messages only when both ends set the bit; extended messages only with BEP 10;
- * - at most one of bitfield / have all / have none (BEP 6: "Exactly one ... MUST appear");
+ * - one of bitfield / have all / have none first (BEP 6: "Exactly one ... MUST appear"); a later
+ *   bitfield or have all is taken as an update (aria2 sends them in place of many haves), a later
+ *   have none is a violation;
  * - requests beyond our advertised `reqq` are rejected (fast) or dropped; requests while we choke
  *   are rejected (fast, unless allowed fast) or dropped (BEP 3);
  * - with BEP 6, a piece we never requested closes the connection ("MUST close");
@@ -417,7 +419,7 @@ export class Wire extends Emitter<WireEvents> {
   }
 
   private violation(err: TorrentkitError): void {
-    this.logger.debug('wire', `protocol violation from ${this.conn.remoteAddress}:${this.conn.remotePort}`, { code: err.code });
+    this.logger.debug('wire', `protocol violation from ${this.conn.remoteAddress}:${this.conn.remotePort}`, { code: err.code, message: err.message });
     this.finish({ reason: 'protocol_violation', error: err }, true);
   }
 
@@ -459,7 +461,11 @@ export class Wire extends Emitter<WireEvents> {
     const fastOnly = m.type === 'haveAll' || m.type === 'haveNone' || m.type === 'suggest' || m.type === 'reject' || m.type === 'allowedFast';
     if (fastOnly && !this.fastExtension) this.fail('BT_ERR_WIRE_FAST_NOT_NEGOTIATED', `${m.type} without the fast extension (BEP 6)`);
     if (m.type === 'bitfield' || m.type === 'haveAll' || m.type === 'haveNone') {
-      if (this.haveMessageSeen) this.fail('BT_ERR_WIRE_DUPLICATE_BITFIELD', `${m.type} after the peer's first bitfield/have all/have none`);
+      // BEP 3/6 want exactly one of these, first. aria2 later sends a whole bitfield (or have
+      // all) in place of many have messages, and libtorrent accepts that as an update: so do we.
+      // A later have none could only take pieces back, which no peer can do.
+      const update = m.type !== 'haveNone';
+      if (this.haveMessageSeen && !update) this.fail('BT_ERR_WIRE_DUPLICATE_BITFIELD', `${m.type} after the peer's first bitfield/have all/have none`);
       this.haveMessageSeen = true;
     }
     switch (m.type) {

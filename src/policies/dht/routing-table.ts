@@ -10,7 +10,7 @@
  */
 import { isBep42Valid } from '../../codecs/krpc/bep42.js';
 import type { NodeInfo } from '../../codecs/krpc/types.js';
-import { equalBytes, toHex } from '../../util/bytes.js';
+import { bytesToBinary, equalBytes, toHex } from '../../util/bytes.js';
 import { commonPrefixBits, compareDistance } from './distance.js';
 
 /** BEP 5: a node is good if it answered us, or queried us after having answered, within 15 minutes. */
@@ -63,7 +63,7 @@ export class RoutingTable {
   readonly k: number;
   private readonly enforceBep42: boolean;
   private buckets: Bucket[];
-  /** Node hex id -> node, for O(1) lookups. */
+  /** Node id (as a binary string) -> node, for O(1) lookups. */
   private readonly byId = new Map<string, RoutingNode>();
 
   constructor(
@@ -92,7 +92,7 @@ export class RoutingTable {
   }
 
   get(id: Uint8Array): RoutingNode | undefined {
-    return this.byId.get(toHex(id));
+    return this.byId.get(bytesToBinary(id));
   }
 
   private bucketIndex(id: Uint8Array): number {
@@ -106,7 +106,7 @@ export class RoutingTable {
   add(info: NodeInfo, now: number, contact: 'replied' | 'queried'): AddResult {
     if (equalBytes(info.id, this.ownId)) return { kind: 'rejected', reason: 'self' };
     if (this.enforceBep42 && !isBep42Valid(info.id, info.address)) return { kind: 'rejected', reason: 'bep42' };
-    const key = toHex(info.id);
+    const key = bytesToBinary(info.id);
     const known = this.byId.get(key);
     if (known) {
       if (known.address !== info.address || known.port !== info.port) {
@@ -138,7 +138,7 @@ export class RoutingTable {
       }
       const bad = bucket.nodes.findIndex((n) => this.state(n, now) === 'bad');
       if (bad >= 0) {
-        this.byId.delete(toHex(bucket.nodes[bad].id));
+        this.byId.delete(bytesToBinary(bucket.nodes[bad].id));
         bucket.nodes.splice(bad, 1);
         this.insert(bucket, node, now);
         return { kind: 'added' };
@@ -163,7 +163,7 @@ export class RoutingTable {
   private insert(bucket: Bucket, node: RoutingNode, now: number): void {
     bucket.nodes.push(node);
     bucket.lastChanged = now;
-    this.byId.set(toHex(node.id), node);
+    this.byId.set(bytesToBinary(node.id), node);
     bucket.replacements = bucket.replacements.filter((r) => !equalBytes(r.id, node.id));
   }
 
@@ -191,7 +191,7 @@ export class RoutingTable {
    * replacement (most recently seen first) takes its place.
    */
   failed(id: Uint8Array, now: number): void {
-    const node = this.byId.get(toHex(id));
+    const node = this.byId.get(bytesToBinary(id));
     if (!node) return;
     node.failures++;
     if (this.state(node, now) !== 'bad') return;
@@ -200,12 +200,12 @@ export class RoutingTable {
     if (!replacement) return;
     const i = bucket.nodes.indexOf(node);
     bucket.nodes.splice(i, 1);
-    this.byId.delete(toHex(id));
+    this.byId.delete(bytesToBinary(id));
     this.insert(bucket, replacement, now);
   }
 
   remove(id: Uint8Array): boolean {
-    const key = toHex(id);
+    const key = bytesToBinary(id);
     const node = this.byId.get(key);
     if (!node) return false;
     const bucket = this.buckets[this.bucketIndex(id)];

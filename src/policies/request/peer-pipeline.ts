@@ -46,7 +46,7 @@ interface Outstanding {
 
 export class PeerPipeline {
   readonly rate: RateEstimator;
-  private readonly out = new Map<string, Outstanding>();
+  private readonly out = new Map<number, Outstanding>();
   private readonly queueSeconds: number;
   private readonly minDepth: number;
   private readonly maxDepth: number;
@@ -174,6 +174,10 @@ export class PeerPipeline {
   }
 }
 
-function key(piece: number, begin: number): string {
-  return `${piece}:${begin}`;
+/**
+ * One number per block: pieces are at most 512 MiB (BEP 52's largest practical size), so
+ * begin / 16 KiB < 65,536 and the key is unique and exact (no string allocated per request).
+ */
+function key(piece: number, begin: number): number {
+  return piece * 65_536 + begin / BLOCK_SIZE;
 }

@@ -15,6 +15,7 @@ import { Emitter } from '../../../util/emitter.js';
 import { TorrentkitError } from '../../../util/errors.js';
 import type { Logger } from '../../../util/logger.js';
 import type { InfoHash, PeerId } from '../../../util/units.js';
+import type { ReservedFlags } from '../../../codecs/wire/index.js';
 import type { Wire } from '../../wire/index.js';
 import type { PeerSession } from '../peer.js';
 import { Swarm } from '../swarm.js';
@@ -34,6 +35,7 @@ export interface MagnetTorrentDeps {
   peerId: PeerId;
   listenPort?: number;
   localAddress?: string;
+  wireFlags?: Partial<ReservedFlags>;
   hash(data: Uint8Array, algorithm: 'sha1' | 'sha256'): Promise<Uint8Array>;
 }
 
@@ -99,7 +101,7 @@ export class MagnetTorrent extends Emitter<MagnetTorrentEvents> {
     this.fetcher.on('metadata', (info) => this.onMetadata(info));
     this.swarm = new Swarm(
       { clock: deps.clock, transport: deps.transport, limits: deps.limits, logger: deps.logger },
-      { infoHash: hash, peerId: deps.peerId, listenPort: deps.listenPort, localAddress: deps.localAddress },
+      { infoHash: hash, peerId: deps.peerId, listenPort: deps.listenPort, localAddress: deps.localAddress, wireFlags: deps.wireFlags },
       { onPeer: (p) => this.onPeer(p), onPeerClosed: (p, close) => this.emit('peerDisconnected', p.info(0, deps.clock.now()), close.reason) },
     );
   }

@@ -1,0 +1,291 @@
+/**
+ * Downloads over loopback, torrentkit against libtorrent, aria2 and WebTorrent in the same run.
+ * 1. One libtorrent seeder (seed mode, 127.0.0.1, discovery off) and DOWNLOAD_BENCH_MIB (default
+ *    1024) MiB of random data; each leecher downloads it alone, one after another, in its own
+ *    process: torrentkit (the CLI), libtorrent (python3-libtorrent), aria2c, webtorrent (library).
+ *    Figures: wall time from spawn to "done" (data verified and flushed) as MiB/s, and the leecher's
+ *    peak RSS (VmHWM from /proc, polled).
+ * 2. A swarm of one seeder and eight leechers on distinct 127.0.0.x addresses, SWARM_BENCH_MIB
+ *    (default 256) MiB, through opentracker: all-torrentkit against all-libtorrent; time until every
+ *    leecher is done (leechers keep seeding to the others until then).
+ * Usage: npm run bench -- download   (DOWNLOAD_BENCH_ONLY=single|swarm to run one part)
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { decode } from '../src/codecs/bencode/decode.js';
+import { encode } from '../src/codecs/bencode/encode.js';
+import type { BDict } from '../src/codecs/bencode/types.js';
+import { parseMetainfo } from '../src/codecs/metainfo/index.js';
+import { freePort, startOpentracker } from '../test/helpers/trackers.js';
+import { PYTHON, ROOT } from '../test/helpers/tools.js';
+import { printReport, type Row } from './lib/report.js';
+
+const MIB = 1024 * 1024;
+const SINGLE_MIB = Number(process.env.DOWNLOAD_BENCH_MIB ?? 1024);
+const SWARM_MIB = Number(process.env.SWARM_BENCH_MIB ?? 256);
+const LEECHERS = 8;
+const TIMEOUT_MS = 600_000;
+const ONLY = process.env.DOWNLOAD_BENCH_ONLY;
+const CLI = join(ROOT, 'bin/torrentkit.js');
+const LT = join(ROOT, 'bench/lib/lt_peer.py');
+const WT = join(ROOT, 'bench/lib/webtorrent-leech.mjs');
+
+const work = mkdtempSync(join(tmpdir(), 'tk-dlbench-'));
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+
+interface Peer {
+  proc: ChildProcess;
+  /** Resolves when a stdout line matches. */
+  line(re: RegExp): Promise<string>;
+  /** Highest VmHWM seen, bytes. */
+  peakRss(): number;
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+function run(cmd: string, args: string[], env: Record<string, string> = {}): Peer {
+  const proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  running.add(proc);
+  let peak = 0;
+  const poll = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+      if (m) peak = Math.max(peak, Number(m[1]) * 1024);
+    } catch {
+      /* exited */
+    }
+  }, 50);
+  let stderr = '';
+  proc.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
+  createInterface({ input: proc.stdout! }).on('line', (l) => {
+    lines.push(l);
+    for (const w of [...waiters]) {
+      if (!w.re.test(l)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(l);
+    }
+  });
+  const exited = new Promise<number | null>((res) =>
+    proc.once('exit', (code) => {
+      clearInterval(poll);
+      running.delete(proc);
+      res(code);
+    }),
+  );
+  return {
+    proc,
+    peakRss: () => peak,
+    exited,
+    line: (re) => {
+      const seen = lines.find((l) => re.test(l));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        waiters.push({ re, resolve });
+        const timer = setTimeout(() => reject(new Error(`${cmd} ${args.join(' ')}: no ${re} in ${TIMEOUT_MS} ms; stderr: ${stderr}`)), TIMEOUT_MS);
+        timer.unref();
+        void exited.then((code) => reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} exited ${code} before ${re}; stderr: ${stderr}`)));
+      });
+    },
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.stdin?.end();
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Random content of `mib` MiB in one file, written in 16 MiB chunks. */
+function makeFile(dir: string, name: string, mib: number): void {
+  mkdirSync(dir, { recursive: true });
+  const fd = openSync(join(dir, name), 'w');
+  const chunk = randomBytes(16 * MIB);
+  for (let left = mib * MIB; left > 0; left -= chunk.length) {
+    chunk[0]++; // pieces differ even when chunks repeat
+    writeSync(fd, chunk, 0, Math.min(left, chunk.length));
+  }
+  closeSync(fd);
+}
+
+/** Creates the torrent with torrentkit's CLI; returns its bytes. */
+async function makeTorrent(dataDir: string, name: string): Promise<Uint8Array> {
+  const out = join(work, `${name}.torrent`);
+  const p = run(process.execPath, [CLI, 'create', join(dataDir, name), '-o', out, '--no-date']);
+  if ((await p.exited) !== 0) throw new Error('create failed');
+  return new Uint8Array(readFileSync(out));
+}
+
+/** The same torrent (same info hash) with `announce` set. */
+function withTracker(torrent: Uint8Array, url: string): Uint8Array {
+  const d = decode(torrent) as BDict;
+  d.announce = new TextEncoder().encode(url);
+  return encode(d);
+}
+
+const secs = (ms: number) => ms / 1000;
+
+async function timed(p: Peer, done: RegExp): Promise<{ ms: number; rss: number }> {
+  const t0 = performance.now();
+  await p.line(done);
+  const ms = performance.now() - t0;
+  await p.stop();
+  return { ms, rss: p.peakRss() };
+}
+
+async function single(): Promise<Row[]> {
+  const name = `single-${SINGLE_MIB}m.bin`;
+  const seedDir = join(work, 'single-seed');
+  makeFile(seedDir, name, SINGLE_MIB);
+  const bare = await makeTorrent(seedDir, name);
+  const meta = parseMetainfo(bare);
+  const tracker = await startOpentracker(mkdtempSync(join(work, 'ot-')), [meta.id]);
+  const torrentFile = join(work, 'single.torrent');
+  writeFileSync(torrentFile, withTracker(bare, `http://127.0.0.1:${tracker.port}/announce`));
+  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1']);
+  const seedPort = Number((await seeder.line(/^listening/)).split(' ')[1]);
+  const peer = `127.0.0.1:${seedPort}`;
+  const ariaPort = await freePort();
+  const leechers: Record<string, (dir: string) => Peer> = {
+    torrentkit: (dir) => run(process.execPath, [CLI, 'download', torrentFile, '-o', dir, '--peer', peer, '--port', '0', '--bind', '127.0.0.1', '--quiet']),
+    libtorrent: (dir) => run(PYTHON, [LT, 'leech', torrentFile, dir, '127.0.0.1', peer]),
+    aria2: (dir) =>
+      run('aria2c', [
+        '--enable-dht=false', '--enable-dht6=false', '--bt-enable-lpd=false', '--enable-peer-exchange=false',
+        '--seed-time=0', '--file-allocation=none', '--summary-interval=0', '--console-log-level=warn',
+        `--listen-port=${ariaPort}`, '-d', dir, torrentFile,
+      ]),
+    webtorrent: (dir) => run(process.execPath, [WT, torrentFile, dir, peer]),
+  };
+  const results: Record<string, { ms: number; rss: number }> = {};
+  for (const [who, start] of Object.entries(leechers)) {
+    const dir = join(work, `single-${who}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const p = start(dir);
+      // torrentkit exits 0 once the data is verified and flushed; the others print "done"
+      // (libtorrent, webtorrent) or exit after completing (aria2 with --seed-time=0).
+      if (who === 'torrentkit' || who === 'aria2') {
+        const t0 = performance.now();
+        const code = await p.exited;
+        if (code !== 0) throw new Error(`${who} exited ${code}`);
+        results[who] = { ms: performance.now() - t0, rss: p.peakRss() };
+      } else {
+        results[who] = await timed(p, /^done/);
+      }
+      const r = results[who];
+      console.log(`${who}: ${SINGLE_MIB} MiB in ${secs(r.ms).toFixed(2)} s = ${(SINGLE_MIB / secs(r.ms)).toFixed(0)} MiB/s, peak RSS ${(r.rss / MIB).toFixed(0)} MiB`);
+    } catch (err) {
+      console.log(`${who}: failed: ${(err as Error).message}`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await seeder.stop();
+  await tracker.stop();
+  rmSync(seedDir, { recursive: true, force: true });
+  const ours = results.torrentkit;
+  const rows: Row[] = [];
+  for (const who of ['libtorrent', 'aria2', 'webtorrent']) {
+    rows.push({
+      metric: `${SINGLE_MIB} MiB from a libtorrent seeder`,
+      unit: 'MiB/s',
+      ours: ours ? SINGLE_MIB / secs(ours.ms) : Number.NaN,
+      anchor: who,
+      theirs: results[who] ? SINGLE_MIB / secs(results[who].ms) : undefined,
+      higherIsBetter: true,
+      ...(who === 'libtorrent' ? { goal: { ratio: 1, text: '>= 1x' } } : {}),
+    });
+  }
+  for (const who of ['libtorrent', 'aria2', 'webtorrent']) {
+    rows.push({
+      metric: `leecher peak RSS, ${SINGLE_MIB} MiB`,
+      unit: 'MB',
+      ours: ours ? ours.rss / 1e6 : Number.NaN,
+      anchor: who,
+      theirs: results[who] ? results[who].rss / 1e6 : undefined,
+      higherIsBetter: false,
+    });
+  }
+  if (ours) rows.push({ metric: 'leecher peak RSS (goal < 100 MB)', unit: 'MB', ours: ours.rss / 1e6, anchor: 'goal', theirs: 100, higherIsBetter: false, goal: { ratio: 1, text: '< 100 MB' } });
+  return rows;
+}
+
+async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, seedDir: string): Promise<number> {
+  const peers: Peer[] = [];
+  try {
+    const seeder =
+      kind === 'libtorrent'
+        ? run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.2'])
+        : run(process.execPath, [CLI, 'seed', torrentFile, '-o', seedDir, '--assume-complete', '--port', '0', '--bind', '127.0.0.2', '--json']);
+    peers.push(seeder);
+    await seeder.line(kind === 'libtorrent' ? /^listening/ : /"type":"seeding"/);
+    const t0 = performance.now();
+    const leechers: Peer[] = [];
+    for (let i = 0; i < LEECHERS; i++) {
+      const addr = `127.0.0.${10 + i}`;
+      const dir = join(work, `swarm-${kind}-${i}`);
+      mkdirSync(dir, { recursive: true });
+      const p =
+        kind === 'libtorrent'
+          ? run(PYTHON, [LT, 'leech', torrentFile, dir, addr], { LT_KEEP: '1' })
+          : run(process.execPath, [CLI, 'download', torrentFile, '-o', dir, '--keep-seeding', '--port', '0', '--bind', addr, '--json']);
+      leechers.push(p);
+      peers.push(p);
+    }
+    await Promise.all(leechers.map((p) => p.line(kind === 'libtorrent' ? /^done/ : /"type":"done"/)));
+    return performance.now() - t0;
+  } finally {
+    await Promise.all(peers.map((p) => p.stop()));
+    for (let i = 0; i < LEECHERS; i++) rmSync(join(work, `swarm-${kind}-${i}`), { recursive: true, force: true });
+  }
+}
+
+async function swarms(): Promise<Row[]> {
+  const name = `swarm-${SWARM_MIB}m.bin`;
+  const seedDir = join(work, 'swarm-seed');
+  makeFile(seedDir, name, SWARM_MIB);
+  const bare = await makeTorrent(seedDir, name);
+  const tracker = await startOpentracker(mkdtempSync(join(work, 'ot-')), [parseMetainfo(bare).id]);
+  const torrentFile = join(work, 'swarm.torrent');
+  writeFileSync(torrentFile, withTracker(bare, `http://127.0.0.1:${tracker.port}/announce`));
+  const times: Record<string, number | undefined> = {};
+  for (const kind of ['libtorrent', 'torrentkit'] as const) {
+    try {
+      times[kind] = await swarm(kind, torrentFile, seedDir);
+      console.log(`swarm 1+${LEECHERS} ${kind}: ${secs(times[kind]!).toFixed(2)} s`);
+    } catch (err) {
+      console.log(`swarm ${kind}: failed: ${(err as Error).message}`);
+    }
+  }
+  await tracker.stop();
+  rmSync(seedDir, { recursive: true, force: true });
+  return [
+    {
+      metric: `swarm 1 seeder + ${LEECHERS} leechers, ${SWARM_MIB} MiB, all done`,
+      unit: 's',
+      ours: times.torrentkit !== undefined ? secs(times.torrentkit) : Number.NaN,
+      anchor: 'libtorrent',
+      theirs: times.libtorrent !== undefined ? secs(times.libtorrent) : undefined,
+      higherIsBetter: false,
+      goal: { ratio: 1, text: '<= 1x' },
+    },
+  ];
+}
+
+const rows: Row[] = [];
+if (ONLY !== 'swarm') rows.push(...(await single()));
+if (ONLY !== 'single') rows.push(...(await swarms()));
+printReport('download: loopback, same seeder, same run', rows);
+process.exit(0);
