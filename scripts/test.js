@@ -2,7 +2,8 @@
 // The test command: installs the Debian packages the tests need, type-checks, lints, then runs
 // every test file with the Node test runner. Usage: npm test [-- <file or directory> ...]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -74,17 +75,52 @@ if (paths.length === 0) {
   step('build', process.execPath, ['node_modules/typescript7/bin/tsc', '-p', 'tsconfig.build.json']);
   step('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '.']);
 }
+// Tests that run alone, after the parallel phase: real clients that stall when the machine is
+// saturated (WebRTC peers, network namespaces). They skip unless their variable is set.
+const SERIAL = {
+  'test/interop/tracker-webtorrent.test.ts': 'TORRENTKIT_WEBRTC_TESTS',
+  'test/interop/tracker-transmission.test.ts': 'TORRENTKIT_NETNS_TESTS',
+};
 const files = (paths.length ? paths : ['src', 'test']).flatMap((p) =>
   statSync(p).isDirectory() ? collect(p, []) : [p],
 );
 files.sort();
-step(`node --test (${files.length} files)`, process.execPath, [
+const serial = paths.length ? [] : files.filter((f) => f in SERIAL);
+const parallel = files.filter((f) => !serial.includes(f));
+// Each run also writes TAP to a file, so that the totals of all runs can be printed at the end.
+const tapDir = mkdtempSync(join(tmpdir(), 'torrentkit-test-'));
+let runs = 0;
+const runner = (concurrency) => [
   '--import',
   'tsx',
   '--test',
   '--test-reporter=dot',
   '--test-reporter-destination=stdout',
-  '--test-concurrency=2',
-  '--test-timeout=600000',
-  ...files,
-]);
+  '--test-reporter=tap',
+  `--test-reporter-destination=${join(tapDir, `run${runs++}.tap`)}`,
+  `--test-concurrency=${concurrency}`,
+  '--test-timeout=240000',
+];
+const totals = { pass: 0, fail: 0, skipped: 0 };
+function addTotals() {
+  for (const f of readdirSync(tapDir)) {
+    const tap = readFileSync(join(tapDir, f), 'utf8');
+    for (const key of Object.keys(totals)) {
+      const m = new RegExp(`^# ${key} (\\d+)$`, 'm').exec(tap);
+      if (m) totals[key] += Number(m[1]);
+    }
+  }
+}
+process.on('exit', () => {
+  try {
+    addTotals();
+    process.stdout.write(`\n${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped\n`);
+    rmSync(tapDir, { recursive: true, force: true });
+  } catch {
+    // Totals are informative only.
+  }
+});
+step(`node --test (${parallel.length} files)`, process.execPath, [...runner(2), ...parallel]);
+for (const f of serial) {
+  step(`node --test ${f} (alone)`, process.execPath, [...runner(1), f], { [SERIAL[f]]: '1' });
+}

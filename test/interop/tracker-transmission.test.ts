@@ -123,6 +123,14 @@ async function transmissionDownload(t: TestContext, scheme: 'http' | 'udp', subn
 }
 
 function canRun(t: TestContext): boolean {
+  // Creating namespaces and veth pairs stalls WebRTC (node-datachannel) peers that start at the
+  // same moment in other test files, so this runs only when asked:
+  // `npm test` runs it on its own after the parallel phase (scripts/test.js) with
+  // TORRENTKIT_NETNS_TESTS=1; by hand: TORRENTKIT_NETNS_TESTS=1 npm test -- test/interop/tracker-transmission.test.ts
+  if (process.env.TORRENTKIT_NETNS_TESTS !== '1') {
+    t.skip('set TORRENTKIT_NETNS_TESTS=1 to run the network namespace tests');
+    return false;
+  }
   if (!requireLibtorrent(t) || !requireTool(t, 'transmission-cli', ['transmission-cli', ['-V']]) || !requireTool(t, 'iproute2', ['ip', ['-V']])) return false;
   if (process.getuid?.() !== 0) {
     t.skip('network namespaces need root');

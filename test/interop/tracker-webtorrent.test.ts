@@ -49,7 +49,7 @@ function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc:
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const l = lines.shift();
       if (l) return resolve(l);
-      const timer = setTimeout(() => reject(new Error(`webtorrent peer timed out: ${stderr}`)), 100_000);
+      const timer = setTimeout(() => reject(new Error(`webtorrent peer timed out: ${stderr}`)), 200_000);
       waiters.push((x) => {
         clearTimeout(timer);
         resolve(x);
@@ -58,9 +58,18 @@ function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc:
   return { proc, next };
 }
 
-test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 240_000 }, async (t) => {
+test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 300_000 }, async (t) => {
+  // Alone this passes in about 13 s; in a full parallel run on a saturated 2-core machine the
+  // webtorrent seeder process was seen to stall for minutes before seeding, so `npm test` runs it
+  // on its own after the parallel phase (scripts/test.js), with TORRENTKIT_WEBRTC_TESTS=1.
+  if (process.env.TORRENTKIT_WEBRTC_TESTS !== '1') {
+    t.skip('set TORRENTKIT_WEBRTC_TESTS=1 to run the WebRTC (webtorrent) tracker test');
+    return;
+  }
   const dir = tempDir(t);
-  const tracker = await startTracker({ httpPort: 0, ws: true, store: 'memory:', intervalS: 60 });
+  // A short interval makes webtorrent re-announce (with fresh offers) soon if a first WebRTC
+  // attempt fails on a busy machine.
+  const tracker = await startTracker({ httpPort: 0, ws: true, store: 'memory:', intervalS: 5 });
   t.after(() => tracker.close());
   const announce = `ws://127.0.0.1:${tracker.httpPort}`;
   const data = randomBytes(300_000);

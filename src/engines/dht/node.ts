@@ -182,7 +182,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
    */
   private refreshSparseBuckets(): void {
     const sizes = this.table.bucketSizes();
-    const indexes = sizes.map((n, i) => (n < this.opts.k / 2 && i < sizes.length - 1 ? i : -1)).filter((i) => i >= 0);
+    const indexes = sizes.map((n, i) => (n < this.opts.k && i < sizes.length - 1 ? i : -1)).filter((i) => i >= 0);
     const next = () => {
       const index = indexes.shift();
       if (index === undefined || this.state !== 'running') return;

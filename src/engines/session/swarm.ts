@@ -48,8 +48,7 @@ export class Swarm {
   private readonly peers = new Set<PeerSession>();
   private readonly connecting = new Map<string, AbortController>();
   private readonly id: string;
-  /** Closed until the torrent runs: no connections while its startup check is in progress. */
-  private closed = true;
+  private closed = false;
 
   constructor(
     private readonly deps: SwarmDeps,
@@ -207,7 +206,7 @@ export class Swarm {
     for (const p of [...this.peers]) p.wire.close();
   }
 
-  /** Starts connecting (once the startup check is over), or again after `close` (resume). */
+  /** Allows connecting again after `close` (resume, or the end of a torrent's startup check). */
   reopen(): void {
     this.closed = false;
   }

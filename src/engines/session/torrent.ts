@@ -179,6 +179,9 @@ export class Torrent extends Emitter<TorrentEvents> {
       connected: (info) => this.emit('peerConnected', info),
       disconnected: (info, reason) => this.emit('peerDisconnected', info, reason),
     });
+    // No connections while the startup check runs (they would fetch pieces the check then finds
+    // on disk): peers given now are only remembered; run() opens the swarm.
+    this.swarm.close();
     for (const p of options.peers ?? []) this.addPeerString(p, 'manual');
   }
 

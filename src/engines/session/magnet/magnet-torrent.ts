@@ -123,6 +123,9 @@ export class MagnetTorrent extends Emitter<MagnetTorrentEvents> {
   /** Starts connecting to the link's peers and those given. */
   start(): void {
     if (this.timer || this.stateValue !== 'waiting-metadata') return;
+    // A Swarm starts closed (a torrent opens it after its startup check); the magnet phase has
+    // nothing to check.
+    this.swarm.reopen();
     for (const p of [...this.link.peers, ...(this.options.peers ?? [])]) this.addPeerString(p, 'magnet');
     this.timer = this.deps.clock.setInterval(() => this.swarm.maintain(), 1_000);
     this.swarm.maintain();
