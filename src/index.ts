@@ -54,3 +54,6 @@ export { FileStorage, fileStorageFactory } from './adapters/node/file-storage.js
 export { MagnetTorrent, type MagnetStats, type MagnetTorrentEvents, type MagnetTorrentOptions } from './engines/session/magnet/magnet-torrent.js';
 export { MetadataFetcher, DEFAULT_MAX_METADATA_BYTES, type MetadataPeer, type MetadataFetcherOptions } from './engines/session/magnet/metadata-fetcher.js';
 export { UtMetadataExtension } from './engines/session/magnet/ut-metadata.js';
+export { DEFAULT_READAHEAD, readerToWebStream, StreamHub, TorrentFile, TorrentReader, type PieceSource, type ReaderOptions, type StreamRange } from './engines/stream/index.js';
+export { createStreamHandler, parseRange, type HttpRequest, type HttpResponse, type ServedFile, type ServedTorrent } from './engines/http/index.js';
+export { startStreamServer, hostAllowed, type StreamServer, type StreamServerOptions } from './adapters/node/http-server.js';

@@ -17,6 +17,8 @@ import type { PeerSession } from './peer.js';
 import { PieceAssembler } from './piece-assembler.js';
 
 const BLOCK = 16 * 1024;
+/** Seconds of its rate each peer queues while a reader waits on critical pieces. */
+const CRITICAL_QUEUE_SECONDS = 0.25;
 /** Most free request slots a busy peer's queue waits for before it is refilled. */
 const REFILL_BATCH = 16;
 
@@ -57,7 +59,9 @@ export class Transfer {
   ) {
     this.clock = deps.clock;
     this.picker = new PiecePicker<PeerSession>({ rng: deps.rng }, { pieceLength: options.pieceLength, totalLength: options.totalLength });
-    this.scheduler = new RequestScheduler<PeerSession>({ picker: this.picker });
+    // While a reader waits (critical pieces), each peer queues a quarter second of its rate, so the
+    // window's blocks spread over the fast peers instead of queueing behind one of them.
+    this.scheduler = new RequestScheduler<PeerSession>({ picker: this.picker }, { criticalQueueSeconds: CRITICAL_QUEUE_SECONDS });
     this.assembler = new PieceAssembler(options.pieceLength, options.totalLength, options.memoryBytes);
   }
 
