@@ -2,7 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { DatagramAddress, DatagramFactory, DatagramSocket } from '../../ports/datagram.js';
 
-class NodeDatagramSocket implements DatagramSocket {
+/** The DatagramSocket port over a bound node:dgram socket (also used for multicast sockets). */
+export class NodeDatagramSocket implements DatagramSocket {
   private messageHandler: (data: Uint8Array, from: DatagramAddress) => void = () => {};
   private errorHandler: (err: Error) => void = () => {};
 
