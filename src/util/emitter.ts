@@ -3,6 +3,8 @@
  * (`{ pieceVerified: [index: number]; done: [] }`), so listeners and emits are type-checked.
  * A throwing listener does not stop the others; its error goes to `onListenerError`.
  */
+import { TorrentkitError } from './errors.js';
+
 type Listener<A extends unknown[]> = (...args: A) => void;
 
 export class Emitter<E extends { [K in keyof E]: unknown[] }> {
@@ -56,6 +58,44 @@ export class Emitter<E extends { [K in keyof E]: unknown[] }> {
         resolve(args);
       };
       this.on(event, handler);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Resolves with `event`'s arguments the next time it fires. Rejects with `fail.error(...)` when
+   * `fail.event` fires first, and with BT_ERR_ABORTED (message `abortMessage`) when `signal`
+   * aborts. Listeners are removed either way.
+   */
+  protected waitFor<K extends keyof E, F extends keyof E>(
+    event: K,
+    options: { fail?: { event: F; error: (...args: E[F]) => Error }; signal?: AbortSignal; abortMessage?: string },
+  ): Promise<E[K]> {
+    const { fail, signal } = options;
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        this.off(event, onEvent);
+        if (fail) this.off(fail.event, onFail);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onEvent = (...args: E[K]) => {
+        cleanup();
+        resolve(args);
+      };
+      const onFail = (...args: E[F]) => {
+        cleanup();
+        reject(fail!.error(...args));
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(new TorrentkitError('BT_ERR_ABORTED', options.abortMessage ?? 'aborted', { cause: signal?.reason }));
+      };
+      if (signal?.aborted) {
+        reject(new TorrentkitError('BT_ERR_ABORTED', options.abortMessage ?? 'aborted', { cause: signal.reason }));
+        return;
+      }
+      this.on(event, onEvent);
+      if (fail) this.on(fail.event, onFail);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -118,3 +118,15 @@ export function formatIp(b: Uint8Array): string {
 export function unmapIPv4(ip: string): string {
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
+
+/**
+ * Parses "host:port", "[v6]:port" or "v6-literal:port" (the last colon separates the port).
+ * Returns undefined for anything else or a port outside 1..65535.
+ */
+export function parseHostPort(text: string): { host: string; port: number } | undefined {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text.trim());
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
+  return { host: m[1], port };
+}

@@ -30,6 +30,7 @@ import { cryptoRng } from './rng.js';
 import { tcpTransport } from './tcp.js';
 import { readerToNodeReadable } from './read-stream.js';
 import { loadTorrent } from './torrent-input.js';
+import { parseHostPort as parseAddress } from '../../util/ip.js';
 
 export interface ClientOptions extends Partial<SessionOptions> {
   /** Trackers added to every torrent (each its own tier). */
@@ -69,9 +70,9 @@ export interface ClientDhtOptions {
 const MAGNET_DHT_INTERVAL_MS = 20_000;
 
 function parseBootstrap(hostPort: string): BootstrapNode {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort.trim());
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new TorrentkitError('BT_ERR_BAD_BOOTSTRAP', `not a HOST:PORT bootstrap node: ${hostPort}`);
-  return { host: m[1], port: Number(m[2]) };
+  const a = parseAddress(hostPort);
+  if (!a) throw new TorrentkitError('BT_ERR_BAD_BOOTSTRAP', `not a HOST:PORT bootstrap node: ${hostPort}`);
+  return a;
 }
 
 function dhtFor(options: ClientOptions): DhtNode | undefined {

@@ -16,16 +16,16 @@ import type { BootstrapNode, DhtOptions } from '../../engines/dht/types.js';
 import { fromBase32, fromHex, toHex } from '../../util/bytes.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { CliIo, Command, ParsedValues } from './command.js';
+import { parseHostPort as parseAddress } from '../../util/ip.js';
 
 function usage(message: string): never {
   throw new TorrentkitError('BT_ERR_CLI_USAGE', `${message} (see torrentkit dht --help)`);
 }
 
 export function parseHostPort(text: string): BootstrapNode {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 1 || port > 65535) usage(`bad HOST:PORT "${text}"`);
-  return { host: m[1], port };
+  const a = parseAddress(text);
+  if (!a) usage(`bad HOST:PORT "${text}"`);
+  return a;
 }
 
 export function parseInfoHash(text: string | undefined): Uint8Array {

@@ -13,6 +13,7 @@ import { formatBytes, formatDuration, formatRate } from '../../util/format.js';
 import { integer, openClient, rate, resolveTorrentArg, sessionOptions, strings } from './client-options.js';
 import type { Command, ParsedValues } from './command.js';
 import { outputMode, StatusPrinter } from './status.js';
+import { parseHostPort } from '../../util/ip.js';
 
 /** Exit code after an interruption (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
@@ -85,7 +86,7 @@ export const downloadCommand: Command = {
     const downloadLimit = rate(values, 'download-limit');
     const peers = strings(values.peer);
     for (const p of peers) {
-      if (!/^\[?[^\]\s]+?\]?:\d{1,5}$/.test(p)) throw new TorrentkitError('BT_ERR_CLI_USAGE', `--peer takes HOST:PORT, got ${JSON.stringify(p)}`);
+      if (!parseHostPort(p)) throw new TorrentkitError('BT_ERR_CLI_USAGE', `--peer takes HOST:PORT, got ${JSON.stringify(p)}`);
     }
     const out = typeof values.output === 'string' ? values.output : '.';
     const mode = outputMode(values, io);

@@ -37,6 +37,7 @@ import { TorrentPeers } from './torrent-peers.js';
 import { Transfer } from './transfer.js';
 import type { AddOptions, TorrentEvents, TorrentState, TorrentStats } from './types.js';
 import { Uploader } from './uploader.js';
+import { parseHostPort } from '../../util/ip.js';
 
 const TICK_MS = 1_000;
 const RESUME_SAVE_MS = 30_000;
@@ -305,9 +306,9 @@ export class Torrent extends Emitter<TorrentEvents> {
   }
 
   addPeerString(hostPort: string, source: PeerSource = 'manual'): void {
-    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort.trim());
-    if (!m) throw new TorrentkitError('BT_ERR_BAD_PEER_ADDRESS', `not a HOST:PORT address: ${hostPort}`);
-    this.addPeer(m[1], Number(m[2]), source);
+    const a = parseHostPort(hostPort);
+    if (!a) throw new TorrentkitError('BT_ERR_BAD_PEER_ADDRESS', `not a HOST:PORT address: ${hostPort}`);
+    this.addPeer(a.host, a.port, source);
   }
 
   /** An incoming connection for this torrent passed its handshake (routed by the client). */
@@ -404,28 +405,7 @@ export class Torrent extends Emitter<TorrentEvents> {
   /** Resolves when every wanted piece is verified on storage; rejects on error or abort. */
   whenDone(options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.done && this.doneEmitted) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const cleanup = () => {
-        this.off('done', onDone);
-        this.off('error', onError);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      const onDone = () => {
-        cleanup();
-        resolve();
-      };
-      const onError = (err: TorrentkitError) => {
-        cleanup();
-        reject(err);
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(new TorrentkitError('BT_ERR_ABORTED', 'aborted', { cause: options.signal?.reason }));
-      };
-      this.on('done', onDone);
-      this.on('error', onError);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.waitFor('done', { fail: { event: 'error', error: (err) => err }, signal: options.signal }).then(() => {});
   }
 
   stats(): TorrentStats {

@@ -23,6 +23,7 @@ import type { Torrent } from '../torrent.js';
 import type { PeerInfo } from '../types.js';
 import { MetadataFetcher } from './metadata-fetcher.js';
 import { UtMetadataExtension } from './ut-metadata.js';
+import { parseHostPort } from '../../../util/ip.js';
 
 /** Addresses remembered to hand over to the torrent once the metadata is known. */
 const MAX_REMEMBERED_PEERS = 1_000;
@@ -142,9 +143,9 @@ export class MagnetTorrent extends Emitter<MagnetTorrentEvents> {
   }
 
   addPeerString(hostPort: string, source: PeerSource = 'manual'): void {
-    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort.trim());
-    if (!m) throw new TorrentkitError('BT_ERR_BAD_PEER_ADDRESS', `not a HOST:PORT address: ${hostPort}`);
-    this.addPeer(m[1], Number(m[2]), source);
+    const a = parseHostPort(hostPort);
+    if (!a) throw new TorrentkitError('BT_ERR_BAD_PEER_ADDRESS', `not a HOST:PORT address: ${hostPort}`);
+    this.addPeer(a.host, a.port, source);
   }
 
   /** An incoming connection for this info hash passed its handshake. */
@@ -176,46 +177,19 @@ export class MagnetTorrent extends Emitter<MagnetTorrentEvents> {
   /** Resolves with the verified metadata; rejects when removed or aborted. */
   whenMetadata(options: { signal?: AbortSignal } = {}): Promise<Metainfo> {
     if (this.meta) return Promise.resolve(this.meta);
-    return this.waitFor('metadata', options.signal).then(() => this.meta!);
+    return this.waitForEvent('metadata', options.signal).then(() => this.meta!);
   }
 
   /** Resolves with the Torrent that downloads the data; rejects when removed or aborted. */
   whenTorrent(options: { signal?: AbortSignal } = {}): Promise<Torrent> {
     if (this.torrentValue) return Promise.resolve(this.torrentValue);
-    return this.waitFor('torrent', options.signal).then(() => this.torrentValue!);
+    return this.waitForEvent('torrent', options.signal).then(() => this.torrentValue!);
   }
 
-  private waitFor(event: 'metadata' | 'torrent', signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.stateValue === 'removed') {
-        reject(new TorrentkitError('BT_ERR_METADATA_UNAVAILABLE', 'the magnet link was removed before its metadata arrived'));
-        return;
-      }
-      const cleanup = () => {
-        this.off(event, onEvent);
-        this.off('removed', onRemoved);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onEvent = () => {
-        cleanup();
-        resolve();
-      };
-      const onRemoved = () => {
-        cleanup();
-        reject(new TorrentkitError('BT_ERR_METADATA_UNAVAILABLE', 'the magnet link was removed before its metadata arrived'));
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(new TorrentkitError('BT_ERR_ABORTED', 'aborted while waiting for metadata', { cause: signal?.reason }));
-      };
-      if (signal?.aborted) {
-        onAbort();
-        return;
-      }
-      this.on(event, onEvent);
-      this.on('removed', onRemoved);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+  private waitForEvent(event: 'metadata' | 'torrent', signal?: AbortSignal): Promise<void> {
+    const removed = () => new TorrentkitError('BT_ERR_METADATA_UNAVAILABLE', 'the magnet link was removed before its metadata arrived');
+    if (this.stateValue === 'removed') return Promise.reject(removed());
+    return this.waitFor(event, { fail: { event: 'removed', error: removed }, signal, abortMessage: 'aborted while waiting for metadata' }).then(() => {});
   }
 
   /** Called by the session with the torrent it made from the metadata. */
