@@ -77,8 +77,10 @@ if (paths.length === 0) {
 }
 // Tests that run alone, after the parallel phase: real clients that stall when the machine is
 // saturated (WebRTC peers, network namespaces). They skip unless their variable is set.
+// The WebRTC test between two webtorrent processes (test/interop/tracker-webtorrent.test.ts) is
+// not in this list: their data channel sometimes never opens, alone or not, so it runs only by
+// hand with TORRENTKIT_WEBRTC_TESTS=1 until that is understood.
 const SERIAL = {
-  'test/interop/tracker-webtorrent.test.ts': 'TORRENTKIT_WEBRTC_TESTS',
   'test/interop/tracker-transmission.test.ts': 'TORRENTKIT_NETNS_TESTS',
 };
 const files = (paths.length ? paths : ['src', 'test']).flatMap((p) =>

@@ -59,9 +59,9 @@ function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc:
 }
 
 test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 300_000 }, async (t) => {
-  // Alone this passes in about 13 s; in a full parallel run on a saturated 2-core machine the
-  // webtorrent seeder process was seen to stall for minutes before seeding, so `npm test` runs it
-  // on its own after the parallel phase (scripts/test.js), with TORRENTKIT_WEBRTC_TESTS=1.
+  // Often passes in about 13 s, but the two webtorrent processes' WebRTC data channel sometimes
+  // never opens (even with the machine idle), so it runs by hand only:
+  // TORRENTKIT_WEBRTC_TESTS=1 npm test -- test/interop/tracker-webtorrent.test.ts
   if (process.env.TORRENTKIT_WEBRTC_TESTS !== '1') {
     t.skip('set TORRENTKIT_WEBRTC_TESTS=1 to run the WebRTC (webtorrent) tracker test');
     return;
