@@ -4,8 +4,9 @@
  * piece never reaches the files and a crash never leaves unverified data that looks complete.
  *
  * Memory is bounded by `maxBytes`: `open` refuses new pieces past the budget (the picker then
- * finishes partial pieces first). Piece buffers are backed by SharedArrayBuffer where available,
- * so hashing workers can read them without a copy, and freed buffers are reused.
+ * finishes partial pieces first). Freed buffers are reused. Piece buffers are plain ArrayBuffers:
+ * pieces are hashed on the main thread (see HashPool), and V8 copies blocks into a
+ * SharedArrayBuffer at about half the speed of a plain one.
  */
 import { TorrentkitError } from '../../util/errors.js';
 
@@ -18,10 +19,6 @@ interface Assembly {
 }
 
 export type AddResult = 'added' | 'complete' | 'duplicate' | 'unexpected';
-
-function allocate(n: number): Uint8Array {
-  return typeof SharedArrayBuffer === 'function' ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
-}
 
 export class PieceAssembler {
   private readonly pieces = new Map<number, Assembly>();
@@ -73,7 +70,7 @@ export class PieceAssembler {
     const len = this.lengthOf(i);
     const reuse = len === this.pieceLength ? this.pool.pop() : undefined;
     const blocks = Math.ceil(len / BLOCK_SIZE);
-    this.pieces.set(i, { data: reuse ?? allocate(len), blocks: new Uint8Array(blocks), missing: blocks });
+    this.pieces.set(i, { data: reuse ?? new Uint8Array(len), blocks: new Uint8Array(blocks), missing: blocks });
     this.inUse += len;
     return true;
   }
