@@ -220,7 +220,46 @@ async function single(): Promise<Row[]> {
     });
   }
   if (ours) rows.push({ metric: 'leecher peak RSS (goal < 100 MB)', unit: 'MB', ours: ours.rss / 1e6, anchor: 'goal', theirs: 100, higherIsBetter: false, goal: { ratio: 1, text: '< 100 MB' } });
+  // Memory must not grow with the torrent: the same download at a quarter of the size.
+  const small = ours ? await torrentkitRss(Math.max(1, Math.round(SINGLE_MIB / 4))) : undefined;
+  if (ours && small !== undefined) {
+    rows.push({
+      metric: `leecher peak RSS, ${SINGLE_MIB} MiB vs ${Math.round(SINGLE_MIB / 4)} MiB`,
+      unit: 'MB',
+      ours: ours.rss / 1e6,
+      anchor: 'torrentkit, 1/4 size',
+      theirs: small / 1e6,
+      higherIsBetter: false,
+      goal: { ratio: 0.9, text: 'grows < 10%' },
+    });
+  }
   return rows;
+}
+
+/** Peak RSS of a torrentkit leecher downloading `mib` MiB from its own libtorrent seeder. */
+async function torrentkitRss(mib: number): Promise<number | undefined> {
+  const name = `small-${mib}m.bin`;
+  const seedDir = join(work, 'small-seed');
+  makeFile(seedDir, name, mib);
+  const torrentFile = join(work, 'small.torrent');
+  writeFileSync(torrentFile, await makeTorrent(seedDir, name));
+  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1']);
+  const dir = join(work, 'small-leech');
+  try {
+    const seedPort = Number((await seeder.line(/^listening/)).split(' ')[1]);
+    const p = run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--peer', `127.0.0.1:${seedPort}`, '--port', '0', '--bind', '127.0.0.1', '--quiet']);
+    const code = await p.exited;
+    if (code !== 0) throw new Error(`exited ${code}`);
+    console.log(`torrentkit: ${mib} MiB, peak RSS ${(p.peakRss() / MIB).toFixed(0)} MiB`);
+    return p.peakRss();
+  } catch (err) {
+    console.log(`torrentkit ${mib} MiB: failed: ${(err as Error).message}`);
+    return undefined;
+  } finally {
+    await seeder.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(seedDir, { recursive: true, force: true });
+  }
 }
 
 async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, seedDir: string): Promise<number> {

@@ -49,9 +49,13 @@ export class PieceAssembler {
     return this.inUse;
   }
 
-  /** True when a new piece fits in the memory budget. */
+  /**
+   * True when a new piece fits in the memory budget. Pieces handed over with `take` count until
+   * they are released (verified and written), so a slow disk holds the download back instead of
+   * letting complete pieces pile up in memory. With nothing in use, one piece always fits.
+   */
   canOpen(): boolean {
-    return this.inUse + this.pieceLength <= this.maxBytes || this.pieces.size === 0;
+    return this.inUse + this.pieceLength <= this.maxBytes || this.inUse === 0;
   }
 
   isOpen(i: number): boolean {
@@ -106,10 +110,10 @@ export class PieceAssembler {
     return a.data;
   }
 
-  /** Returns a buffer obtained from `take`. */
-  release(buf: Uint8Array): void {
+  /** Returns a buffer obtained from `take`; `reuse` false when the caller keeps it (a cache). */
+  release(buf: Uint8Array, reuse = true): void {
     this.inUse -= buf.length;
-    if (buf.length === this.pieceLength && this.pool.length < this.poolMax) this.pool.push(buf);
+    if (reuse && buf.length === this.pieceLength && this.pool.length < this.poolMax) this.pool.push(buf);
   }
 
   /** Frees the buffers kept for reuse (e.g. once the download is done). */

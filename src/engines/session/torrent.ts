@@ -359,7 +359,11 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.fail(err);
       return;
     }
-    this.transfer.assembler.release(data);
+    // A verified piece that a connected peer still lacks and may ask for stays in the read cache
+    // (the buffer moves there instead of back to the pool): no disk read to upload it.
+    const cache = ok && this.peers.mayRequest(piece);
+    if (cache) this.reader.insert(piece, data);
+    this.transfer.assembler.release(data, !cache);
     if (this.stateValue === 'removed' || this.stateValue === 'error') return;
     if (!ok) {
       this.hashFailures++;
@@ -368,11 +372,13 @@ export class Torrent extends Emitter<TorrentEvents> {
         this.warn(new TorrentkitError('BT_ERR_PEER_CORRUPT', `banned ${culprit.key}: sent corrupt data for piece ${piece}`));
         this.swarm.ban(culprit);
       }
+      this.transfer.memoryReleased();
       return;
     }
     this.markHave(piece);
     this.emit('pieceVerified', piece);
     this.checkDone();
+    this.transfer.memoryReleased();
   }
 
   private markHave(piece: number): void {
