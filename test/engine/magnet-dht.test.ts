@@ -15,7 +15,7 @@ import { makeContent } from '../helpers/swarm.js';
 import { tempDir } from '../helpers/tools.js';
 
 function client(path: string, host: string, bootstrap: string): Client {
-  return new Client({ path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, dht: { port: 0 }, bootstrap: [bootstrap] });
+  return new Client({ lsd: false, path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, dht: { port: 0 }, bootstrap: [bootstrap] });
 }
 
 test('a bare info hash downloads from a seeder found only through the DHT', async (t) => {

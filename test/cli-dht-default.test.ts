@@ -1,0 +1,52 @@
+/**
+ * The DHT is on by default in the CLI (issue 6): `seed` and `stream` given only a local
+ * `--bootstrap` node (no --dht) join the DHT; the seeder's torrent is announced there and the
+ * stream of its bare info hash finds the seeder through it, with no tracker, no x.pe, no LSD.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createDhtNode } from '../src/adapters/node/dht.js';
+import { toHex } from '../src/util/bytes.js';
+import { startCli } from './helpers/stream-cli.js';
+import { tempDir } from './helpers/tools.js';
+
+test('seed and stream join the DHT by default: a bare info hash streams from a seeder known only to the DHT', async (t) => {
+  const dir = tempDir(t);
+  const router = createDhtNode({ address: '127.0.0.5', port: 0, bootstrap: [] });
+  await router.start();
+  t.after(() => router.close());
+  const bootstrap = `127.0.0.5:${router.address().port}`;
+  const announced = new Set<string>();
+  router.on('announced', (h) => announced.add(toHex(h)));
+
+  mkdirSync(join(dir, 'share'));
+  const data = randomBytes(300_000);
+  writeFileSync(join(dir, 'share', 'clip.mp4'), data);
+  const seed = startCli(['seed', 'share', '--bootstrap', bootstrap, '--no-lsd', '--bind', '127.0.0.6', '--port', '0', '--json'], dir);
+  t.after(() => {
+    if (seed.child.exitCode === null) seed.child.kill('SIGKILL');
+  });
+  const line = await seed.waitFor(/\{"type":"seeding".*\}\n/);
+  const { infoHash } = JSON.parse(line[0]) as { infoHash: string };
+  const deadline = Date.now() + 30_000;
+  while (!announced.has(infoHash)) {
+    assert.ok(Date.now() < deadline, `the seeder did not announce to the DHT: ${seed.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  const stream = startCli(['stream', infoHash, '--stdout', '--quiet', '--bootstrap', bootstrap, '--no-lsd', '--peer-bind', '127.0.0.7', '-o', 'out'], dir);
+  t.after(() => {
+    if (stream.child.exitCode === null) stream.child.kill('SIGKILL');
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([stream.exit, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
+  clearTimeout(timer);
+  assert.equal(code, 0, stream.stderr());
+  assert.equal(stream.stdout().length, data.length);
+  assert.ok(Buffer.from(stream.stdout(), 'latin1').equals(data), 'streamed bytes equal the file');
+  seed.child.kill('SIGINT');
+  assert.equal(await seed.exit, 0);
+});

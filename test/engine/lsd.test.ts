@@ -1,0 +1,83 @@
+/**
+ * Local Service Discovery (BEP 14) in the Client, on the real multicast group over the loopback
+ * interface (clients bound to 127.0.0.x keep LSD on loopback): two clients with no tracker, no
+ * DHT, no PEX and no peer given find each other only through LSD announces. Skipped where the
+ * kernel does not loop multicast back on `lo` (a failure under CI=true).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { Client } from '../../src/adapters/node/client.js';
+import { bindMulticast } from '../../src/adapters/node/multicast.js';
+import { LSD_IPV4_GROUP, LSD_PORT } from '../../src/codecs/lsd/lsd.js';
+import type { PeerInfo } from '../../src/engines/session/types.js';
+import { toHex } from '../../src/util/bytes.js';
+import { makeContent } from '../helpers/swarm.js';
+import { tempDir } from '../helpers/tools.js';
+
+/** Whether a datagram sent to the LSD group from 127.0.0.8 comes back on loopback. */
+async function loopbackMulticast(): Promise<string | undefined> {
+  let socket;
+  try {
+    socket = await bindMulticast({ group: LSD_IPV4_GROUP, port: LSD_PORT, interfaceAddress: '127.0.0.8' });
+  } catch (err) {
+    return `cannot join ${LSD_IPV4_GROUP} on lo: ${(err as Error).message}`;
+  }
+  const probe = `probe-${Math.random()}`;
+  const heard = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 2_000);
+    socket.onMessage((data) => {
+      if (Buffer.from(data).toString() === probe) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+  });
+  socket.send(new TextEncoder().encode(probe), LSD_PORT, LSD_IPV4_GROUP);
+  const ok = await heard;
+  await socket.close();
+  return ok ? undefined : 'multicast is not looped back on lo';
+}
+
+async function requireLoopbackMulticast(t: TestContext): Promise<boolean> {
+  const reason = await loopbackMulticast();
+  if (reason === undefined) return true;
+  if (process.env.CI === 'true') throw new Error(`LSD needs multicast on lo under CI: ${reason}`);
+  t.skip(reason);
+  return false;
+}
+
+function client(path: string, host: string): Client {
+  return new Client({ path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, pex: false, lsd: true });
+}
+
+test('two clients find each other only through LSD, for a torrent and for a bare info hash', async (t) => {
+  if (!(await requireLoopbackMulticast(t))) return;
+  const dir = tempDir(t);
+  const content = await makeContent(join(dir, 'seed'), 'lsdpack', { 'a.bin': 200_000, 'b/c.bin': 33_333 }, { pieceLength: 16 * 1024 });
+  const seeder = client(join(dir, 'seed'), '127.0.0.8');
+  const leecher = client(join(dir, 'leech'), '127.0.0.9');
+  const third = client(join(dir, 'third'), '127.0.0.10');
+  t.after(() => Promise.all([seeder.close(), leecher.close(), third.close()]));
+  const warnings: string[] = [];
+  for (const c of [seeder, leecher, third]) c.on('warning', (w) => warnings.push(w.code));
+
+  const seeding = await seeder.add(content.torrent);
+  await seeding.whenDone();
+  const seen: PeerInfo[] = [];
+  seeding.on('peerConnected', (p) => seen.push(p));
+  // The leecher announces the torrent as it starts; the seeder hears it and connects.
+  const torrent = await leecher.add(content.torrent);
+  await torrent.whenDone({ signal: AbortSignal.timeout(60_000) });
+  for (const [rel, data] of content.files) assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'leech', 'lsdpack', rel))), data, rel);
+  // Both announce as they start, so either may dial the other; nothing but LSD names a peer here.
+  assert.ok(seen.some((p) => p.address === '127.0.0.9'), `the seeder met the leecher: ${JSON.stringify(seen.map((p) => [p.source, p.address]))}`);
+  assert.ok(seen.every((p) => p.source === 'lsd' || p.source === 'incoming'), JSON.stringify(seen.map((p) => p.source)));
+
+  // A bare info hash: the metadata too comes from a peer found only through LSD.
+  const viaMagnet = await third.add(toHex(content.meta.id), { signal: AbortSignal.timeout(60_000) });
+  await viaMagnet.whenDone({ signal: AbortSignal.timeout(60_000) });
+  assert.deepEqual(viaMagnet.meta.infoBytes, content.meta.infoBytes);
+  assert.deepEqual(warnings, []);
+});
