@@ -2,9 +2,10 @@
  * The DHT is on by default in the CLI (issue 6): `seed` and `stream` given only a local
  * `--bootstrap` node (no --dht) join the DHT; the seeder's torrent is announced there and the
  * stream of its bare info hash finds the seeder through it, with no tracker, no x.pe, no LSD.
+ * The seeder's routing table is saved on exit.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -49,4 +50,8 @@ test('seed and stream join the DHT by default: a bare info hash streams from a s
   assert.ok(Buffer.from(stream.stdout(), 'latin1').equals(data), 'streamed bytes equal the file');
   seed.child.kill('SIGINT');
   assert.equal(await seed.exit, 0);
+  // The routing table is saved on exit beside the resume data, to be loaded on the next start.
+  const saved = JSON.parse(readFileSync(join(dir, '.torrentkit', 'dht.json'), 'utf8')) as { id: string; nodes: { address?: string; host?: string }[] };
+  assert.match(saved.id, /^[0-9a-f]{40}$/);
+  assert.ok(JSON.stringify(saved.nodes).includes('127.0.0.5'), `the router is in the saved table: ${JSON.stringify(saved)}`);
 });

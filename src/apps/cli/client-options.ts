@@ -6,7 +6,7 @@
  * through the public routers, or only through the `--bootstrap` nodes when any are given, and
  * Local Service Discovery (BEP 14); `--no-dht` and `--no-lsd` turn them off.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from '../../adapters/node/client.js';
 import { DEFAULT_BOOTSTRAP } from '../../engines/dht/types.js';
 import { TorrentkitError } from '../../util/errors.js';
@@ -91,9 +91,13 @@ export async function openClient(values: ParsedValues, io: CliIo, path: string, 
   const explicitPort = integer(values, extra.portOption ?? 'port', 0, 65535);
   const bindValue = values[extra.bindOption ?? 'bind'];
   const bind = typeof bindValue === 'string' ? bindValue : undefined;
+  const folder = resolve(io.cwd, path);
+  const dht = dhtOptions(values, explicitPort);
+  // The routing table (and node id) persist beside the resume data, as libtorrent's session state does.
+  const stateFile = join(folder, '.torrentkit', 'dht.json');
   const make = (port: number) =>
     new Client({
-      path: resolve(io.cwd, path),
+      path: folder,
       port,
       bindAddress: bind,
       localAddress: bind,
@@ -103,7 +107,7 @@ export async function openClient(values: ParsedValues, io: CliIo, path: string, 
       maxPeersPerTorrent: extra.maxPeers,
       maxConnections: extra.maxPeers !== undefined ? Math.max(extra.maxPeers, 200) : undefined,
       hashThreads: extra.hashThreads,
-      ...dhtOptions(values, explicitPort),
+      ...(dht.dht ? { ...dht, dht: { ...dht.dht, stateFile } } : dht),
       ...lsdOptions(values),
     });
   let client = make(explicitPort ?? DEFAULT_PORT);
