@@ -1,8 +1,9 @@
 /**
- * The DHT is on by default in the CLI (issue 6): `seed` and `stream` given only a local
- * `--bootstrap` node (no --dht) join the DHT; the seeder's torrent is announced there and the
- * stream of its bare info hash finds the seeder through it, with no tracker, no x.pe, no LSD.
- * The seeder's routing table is saved on exit.
+ * Discovery is on by default in the CLI (issue 6). The DHT: `seed` and `stream` given only a local
+ * `--bootstrap` node (no --dht) join it; the seeder's torrent is announced there and the stream of
+ * its bare info hash finds the seeder through it, with no tracker, no x.pe, no LSD; the seeder's
+ * routing table is saved on exit. LSD: `download` with no peer, no tracker and no DHT finds a `seed`
+ * on another loopback address through BEP 14 announces alone.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createDhtNode } from '../src/adapters/node/dht.js';
 import { toHex } from '../src/util/bytes.js';
+import { requireLoopbackMulticast } from './helpers/multicast.js';
 import { startCli } from './helpers/stream-cli.js';
 import { tempDir } from './helpers/tools.js';
 
@@ -54,4 +56,28 @@ test('seed and stream join the DHT by default: a bare info hash streams from a s
   const saved = JSON.parse(readFileSync(join(dir, '.torrentkit', 'dht.json'), 'utf8')) as { id: string; nodes: { address?: string; host?: string }[] };
   assert.match(saved.id, /^[0-9a-f]{40}$/);
   assert.ok(JSON.stringify(saved.nodes).includes('127.0.0.5'), `the router is in the saved table: ${JSON.stringify(saved)}`);
+});
+
+test('download finds a seed through local service discovery by default', async (t) => {
+  if (!(await requireLoopbackMulticast(t))) return;
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'share'));
+  const data = randomBytes(200_000);
+  writeFileSync(join(dir, 'share', 'lsd.bin'), data);
+  const seed = startCli(['seed', 'share', '--torrent', 'share.torrent', '--no-dht', '--bind', '127.0.0.11', '--port', '0', '--json'], dir);
+  t.after(() => {
+    if (seed.child.exitCode === null) seed.child.kill('SIGKILL');
+  });
+  await seed.waitFor(/\{"type":"seeding".*\}\n/);
+  const download = startCli(['download', 'share.torrent', '--no-dht', '--bind', '127.0.0.12', '--port', '0', '-o', 'out', '--quiet'], dir);
+  t.after(() => {
+    if (download.child.exitCode === null) download.child.kill('SIGKILL');
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([download.exit, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
+  clearTimeout(timer);
+  assert.equal(code, 0, download.stderr());
+  assert.ok(readFileSync(join(dir, 'out', 'share', 'lsd.bin')).equals(data));
+  seed.child.kill('SIGINT');
+  assert.equal(await seed.exit, 0);
 });

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { toHex } from '../../util/bytes.js';
 import type { TorrentkitError } from '../../util/errors.js';
-import { LsdDiscovery, type LsdTarget, type SessionLsd } from './lsd-discovery.js';
+import { Emitter } from '../../util/emitter.js';
+import { attachLsdToTorrent, LsdDiscovery, type LsdTarget, type SessionLsd } from './lsd-discovery.js';
+import type { Torrent } from './torrent.js';
 
 class FakeLsd implements SessionLsd {
   readonly announced = new Set<string>();
@@ -79,4 +81,50 @@ test('without LSD (the service could not start) targets are simply not announced
   failing.announce(t);
   await tick();
   assert.deepEqual(t.peers, []);
+});
+
+/** The part of a Torrent attachLsdToTorrent looks at. */
+class FakeTorrent extends Emitter<{ ready: []; resumed: []; paused: [] }> {
+  state = 'checking';
+  readonly peers: string[] = [];
+  constructor(
+    readonly infoHash: Uint8Array,
+    readonly meta: { private: boolean },
+  ) {
+    super();
+  }
+  addPeer(host: string, port: number, source: string): void {
+    this.peers.push(`${source} ${host}:${port}`);
+  }
+  warn(): void {}
+  set(state: string, event: 'ready' | 'resumed' | 'paused'): void {
+    this.state = state;
+    this.emit(event);
+  }
+}
+
+test('a torrent is announced while it runs, not while paused, and a private torrent never (BEP 27)', async () => {
+  const lsd = new FakeLsd();
+  const d = new LsdDiscovery(async () => lsd);
+  const pub = new FakeTorrent(new Uint8Array(20).fill(5), { private: false });
+  const priv = new FakeTorrent(new Uint8Array(20).fill(6), { private: true });
+  const stopPub = attachLsdToTorrent(pub as unknown as Torrent, d);
+  attachLsdToTorrent(priv as unknown as Torrent, d);
+  await tick();
+  assert.equal(lsd.announced.size, 0, 'nothing announced while checking');
+  pub.set('downloading', 'ready');
+  priv.set('downloading', 'ready');
+  await tick();
+  assert.deepEqual([...lsd.announced], [toHex(pub.infoHash)]);
+  lsd.hear(priv.infoHash, '10.0.0.7', 1);
+  assert.deepEqual(priv.peers, []);
+  pub.set('paused', 'paused');
+  await tick();
+  assert.equal(lsd.announced.size, 0, 'paused: no longer announced');
+  pub.set('seeding', 'resumed');
+  await tick();
+  assert.equal(lsd.announced.size, 1, 'resumed: announced again');
+  await stopPub.stop();
+  await tick();
+  assert.equal(lsd.announced.size, 0);
 });
