@@ -47,4 +47,19 @@ test('two clients find each other only through LSD, for a torrent and for a bare
   await viaMagnet.whenDone({ signal: AbortSignal.timeout(60_000) });
   assert.deepEqual(viaMagnet.meta.infoBytes, content.meta.infoBytes);
   assert.deepEqual(warnings, []);
+  // Closed before the temporary folder is removed (after-hooks run in registration order).
+  await Promise.all([seeder.close(), leecher.close(), third.close()]);
+});
+
+test('where LSD cannot run (a client bound to IPv6) the client warns once and goes on', async (t) => {
+  const dir = tempDir(t);
+  const content = await makeContent(join(dir, 'seed'), 'v6only', { 'a.bin': 20_000 }, { pieceLength: 16 * 1024 });
+  const c = new Client({ path: join(dir, 'seed'), port: 0, bindAddress: '::1', localAddress: '::1', hashThreads: 1 });
+  t.after(() => c.close());
+  const warned = new Promise<string>((resolve) => c.on('warning', (w) => resolve(w.code)));
+  const torrent = await c.add(content.torrent);
+  await torrent.whenDone();
+  assert.equal(await warned, 'BT_ERR_LSD_UNAVAILABLE');
+  assert.equal(torrent.state, 'seeding');
+  await c.close();
 });

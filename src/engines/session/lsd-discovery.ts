@@ -34,6 +34,7 @@ export class LsdDiscovery {
   constructor(private readonly start: () => Promise<SessionLsd | undefined>) {}
 
   private lsd(): Promise<SessionLsd | undefined> {
+    if (this.closed && !this.service) return Promise.resolve(undefined);
     this.service ??= this.start().then(
       (s) => {
         s?.on('peer', (infoHash, peer) => {
