@@ -15,7 +15,7 @@ import { makeContent } from '../helpers/swarm.js';
 import { tempDir } from '../helpers/tools.js';
 
 function client(path: string, host: string, bootstrap: string): Client {
-  return new Client({ path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, dht: { port: 0 }, bootstrap: [bootstrap] });
+  return new Client({ lsd: false, path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, dht: { port: 0 }, bootstrap: [bootstrap] });
 }
 
 test('a bare info hash downloads from a seeder found only through the DHT', async (t) => {
@@ -38,7 +38,13 @@ test('a bare info hash downloads from a seeder found only through the DHT', asyn
   await announced;
   const seederDhtPort = await seeder.startDht();
   const magnet = await leecher.addMagnet(toHex(content.meta.id));
-  const peer = await new Promise<{ address: string; source: string }>((resolve) => magnet.once('peerConnected', resolve));
+  const peer = await new Promise<{ address: string; source: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no peer connected through the DHT in 60 s')), 60_000);
+    magnet.once('peerConnected', (p) => {
+      clearTimeout(timer);
+      resolve(p);
+    });
+  });
   assert.equal(peer.address, '127.0.0.3');
   assert.equal(peer.source, 'dht');
   const torrent = await magnet.whenTorrent({ signal: AbortSignal.timeout(30_000) });
@@ -50,6 +56,8 @@ test('a bare info hash downloads from a seeder found only through the DHT', asyn
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.ok(leecher.dht!.nodes().some((n) => n.address === '127.0.0.3' && n.port === seederDhtPort), 'seeder node learnt from its port message');
+  // Closed here, before the temporary folder is removed (after-hooks run in registration order).
+  await Promise.all([seeder.close(), leecher.close()]);
 });
 
 test('private torrents stay out of the DHT', async (t) => {
@@ -72,4 +80,5 @@ test('private torrents stay out of the DHT', async (t) => {
   // The private torrent was added (and ready) first: had it been announced, it would be by now.
   assert.ok(announcedHashes.has(toHex(pub.meta.id)));
   assert.equal(announcedHashes.has(toHex(meta.id)), false, 'the private torrent is not announced');
+  await seeder.close();
 });
