@@ -142,3 +142,17 @@ test('outputs may start at an offset into the stream', async (t) => {
   assert.equal(toHex(outs[2]), blocks(stream.subarray(41_000), 32_768, 'sha1'));
   assert.equal(outs[3].length, 0);
 });
+
+test('start() boots the workers ahead of the first job; close() is shared by every caller', async () => {
+  const pool = new HashPool({ threads: 2 });
+  pool.start();
+  pool.start(); // idempotent
+  const data = randomBytes(70_000);
+  const digest = await pool.hashBuffer(new Uint8Array(data), { algorithm: 'sha1' });
+  assert.equal(toHex(digest), createHash('sha1').update(data).digest('hex'));
+  const first = pool.close();
+  assert.equal(pool.close(), first, 'a second close() returns the same promise');
+  await first;
+  pool.start(); // no workers after close
+  await assert.rejects(pool.hashBuffer(new Uint8Array(1), { algorithm: 'sha1' }), (e) => isTorrentkitError(e, 'BT_ERR_HASHER_CLOSED'));
+});

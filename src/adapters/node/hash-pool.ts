@@ -71,6 +71,7 @@ export class HashPool implements Hasher {
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(options: HashPoolOptions = {}) {
     const threads = options.threads ?? availableParallelism();
@@ -107,14 +108,25 @@ export class HashPool implements Hasher {
     return this.submit({ type: 'ranges', job }, options);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Starts every worker now rather than on first use, so that their start-up (a V8 isolate and a
+   * module load each, some 20-30 ms) overlaps with what the caller does before submitting work.
+   * Idempotent; workers stay unref'd until they get a job.
+   */
+  start(): void {
+    while (!this.closed && this.slots.length < this.concurrency) this.spawn();
+  }
+
+  /** Stops the workers; every call returns the same promise, settled once all have exited. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
     const err = new TorrentkitError('BT_ERR_HASHER_CLOSED', 'the hash pool was closed');
     for (const t of this.queue.splice(0)) this.settle(t, err);
     const slots = this.slots.splice(0);
     for (const s of slots) if (s.task) this.settle(s.task, err);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    this.closing = Promise.all(slots.map((s) => s.worker.terminate())).then(() => undefined);
+    return this.closing;
   }
 
   private submit(payload: Payload, options: HashCallOptions): Promise<Uint8Array[]> {
@@ -162,7 +174,7 @@ export class HashPool implements Hasher {
       const p = task.payload;
       const req: WorkerRequest =
         p.type === 'ranges'
-          ? { id: task.id, type: 'ranges', job: p.job }
+          ? { id: task.id, type: 'ranges', job: p.job, progress: task.options.onProgress !== undefined }
           : { id: task.id, type: 'buffer', data: p.data, algorithm: p.algorithm, blockSize: p.blockSize, merkleLeaves: p.merkleLeaves };
       const transfer = p.type === 'buffer' && p.transfer ? [p.data.buffer as ArrayBuffer] : [];
       slot.worker.postMessage(req, transfer);

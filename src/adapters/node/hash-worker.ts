@@ -9,7 +9,8 @@ import { TorrentkitError } from '../../util/errors.js';
 import { hashBytes, hashRangeJob } from './hash-stream.js';
 
 export type WorkerRequest =
-  | { readonly id: number; readonly type: 'ranges'; readonly job: RangeJob }
+  /** `progress`: post progress messages (only when the caller listens: each one wakes the main thread). */
+  | { readonly id: number; readonly type: 'ranges'; readonly job: RangeJob; readonly progress: boolean }
   | { readonly id: number; readonly type: 'buffer'; readonly data: Uint8Array; readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number };
 
 export type WorkerReply =
@@ -43,7 +44,7 @@ if (parentPort) {
       const outputs = hashRangeJob(req.job, buffer, {
         afterChunk(bytes) {
           pending += bytes;
-          if (pending >= PROGRESS_EVERY_BYTES) {
+          if (req.progress && pending >= PROGRESS_EVERY_BYTES) {
             port.postMessage({ id: req.id, type: 'progress', bytes: pending } satisfies WorkerReply);
             pending = 0;
           }
@@ -54,7 +55,7 @@ if (parentPort) {
         port.postMessage({ id: req.id, type: 'cancelled' } satisfies WorkerReply);
         return;
       }
-      if (pending > 0) port.postMessage({ id: req.id, type: 'progress', bytes: pending } satisfies WorkerReply);
+      if (req.progress && pending > 0) port.postMessage({ id: req.id, type: 'progress', bytes: pending } satisfies WorkerReply);
       port.postMessage(
         { id: req.id, type: 'done', outputs } satisfies WorkerReply,
         outputs.map((o) => o.buffer as ArrayBuffer),

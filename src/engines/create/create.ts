@@ -78,7 +78,8 @@ export async function createTorrent(request: CreateRequest, deps: CreateDeps, op
   const jobSignal = signal ? AbortSignal.any([signal, failure.signal]) : failure.signal;
   await runBounded(jobs, Math.max(1, deps.hasher.concurrency * 2), failure, async (job) => {
     throwIfAborted(signal);
-    const outputs = await deps.hasher.hashRanges(job, { signal: jobSignal, onProgress: report });
+    // Progress only when someone listens: each report is a message from a worker.
+    const outputs = await deps.hasher.hashRanges(job, { signal: jobSignal, onProgress: onProgress && report });
     collector.add(job, outputs);
   });
   throwIfAborted(signal);
