@@ -131,7 +131,7 @@ export const createCommand: Command = {
       );
       void hasher.close(); // the workers stop while the output is written (awaited below)
       try {
-        await writeFile(out, result.torrent);
+        await writeFile(out, result.chunks);
       } catch (err) {
         throw new TorrentkitError('BT_ERR_CREATE_OUTPUT', `cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
       }

@@ -86,7 +86,8 @@ export async function createTorrent(request: CreateRequest, deps: CreateDeps, op
   const { name: _n, input: _i, version: _v, pieceLength: _p, ...meta } = request;
   const built = buildTorrent(plan, { ...meta, name }, collector.finish());
   onProgress?.({ phase: 'done', hashedBytes, totalBytes });
-  return { ...built, plan, name };
+  // Not a spread: it would join the torrent's chunks (`torrent` is computed on first use).
+  return Object.assign(built, { plan, name });
 }
 
 /**
