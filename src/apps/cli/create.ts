@@ -105,13 +105,10 @@ export const createCommand: Command = {
     // lists the content: on a 1 GiB file that start-up is a tenth of the run.
     hasher.start();
     try {
-      const [{ NodeContentSource }, { magnetOf }, { parseMetainfo }, { createTorrent }, { toHex }] = await Promise.all([
-        import('../../adapters/node/content-source.js'),
-        import('../../codecs/metainfo/index.js'),
-        import('../../codecs/metainfo/parse.js'),
-        import('../../engines/create/create.js'),
-        import('../../util/bytes.js'),
-      ]);
+      const [{ NodeContentSource }, { createTorrent }] = await Promise.all([import('../../adapters/node/content-source.js'), import('../../engines/create/create.js')]);
+      // Needed only for the summary: loaded while the workers hash.
+      const later = Promise.all([import('../../codecs/metainfo/index.js'), import('../../codecs/metainfo/parse.js'), import('../../util/bytes.js')]);
+      later.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
       const result = await createTorrent(
         {
           input: positionals[0],
@@ -130,6 +127,7 @@ export const createCommand: Command = {
         { signal: io.signal, onProgress: io.stderr.isTTY && values.json !== true ? progressLine(io, started) : undefined },
       );
       void hasher.close(); // the workers stop while the output is written (awaited below)
+      const [{ magnetOf }, { parseMetainfo }, { toHex }] = await later;
       try {
         await writeFile(out, result.chunks);
       } catch (err) {
