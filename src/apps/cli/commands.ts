@@ -1,18 +1,18 @@
 /**
- * The list of CLI commands, in the order --help shows them. Each entry names its module and loads
- * it only when the command runs (or shows its help): start-up then pays for one command's imports,
- * not for every command's (about 130 ms of CPU with all of them loaded). `commands.test.ts` keeps
- * the names and summaries here equal to the commands' own.
+ * The list of CLI commands, in the order --help shows them. Each command's module is loaded only
+ * when it runs: `download` never loads the tracker's SQLite and WebSocket code, which keeps the
+ * memory of a long-running download or seed smaller (each module costs heap and code space).
+ * The summaries here must match the modules' own (a test checks it).
  */
 import type { Command } from './command.js';
 
 export interface CommandEntry {
-  readonly name: string;
-  readonly summary: string;
+  name: string;
+  summary: string;
   load(): Promise<Command>;
 }
 
-export const commands: readonly CommandEntry[] = [
+export const commands: CommandEntry[] = [
   { name: 'download', summary: 'download a torrent (file, magnet link, info hash or URL)', load: async () => (await import('./download.js')).downloadCommand },
   { name: 'seed', summary: 'seed a file, folder or torrent until interrupted', load: async () => (await import('./seed.js')).seedCommand },
   { name: 'stream', summary: 'stream a torrent over HTTP to a media player while it downloads', load: async () => (await import('./stream.js')).streamCommand },
