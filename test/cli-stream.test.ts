@@ -27,7 +27,7 @@ test('stream --list, --stdout and errors', async (t) => {
   assert.notEqual(noPlayer.status, 0);
   assert.match(noPlayer.stderr, /BT_ERR_PLAYER/);
 
-  const seeder = new Client({ lsd: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  const seeder = new Client({ lsd: false, dht: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
   t.after(() => seeder.close());
   await (await seeder.add(content.torrent)).whenDone();
   const small = rows.find((r) => r[2] === 'pack/small.mp4')![0];

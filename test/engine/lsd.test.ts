@@ -16,7 +16,7 @@ import { requireLoopbackMulticast } from '../helpers/multicast.js';
 import { tempDir } from '../helpers/tools.js';
 
 function client(path: string, host: string): Client {
-  return new Client({ path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, pex: false, lsd: true });
+  return new Client({ path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, pex: false, lsd: true, dht: false });
 }
 
 test('two clients find each other only through LSD, for a torrent and for a bare info hash', async (t) => {
@@ -54,7 +54,7 @@ test('two clients find each other only through LSD, for a torrent and for a bare
 test('where LSD cannot run (a client bound to IPv6) the client warns once and goes on', async (t) => {
   const dir = tempDir(t);
   const content = await makeContent(join(dir, 'seed'), 'v6only', { 'a.bin': 20_000 }, { pieceLength: 16 * 1024 });
-  const c = new Client({ path: join(dir, 'seed'), port: 0, bindAddress: '::1', localAddress: '::1', hashThreads: 1 });
+  const c = new Client({ path: join(dir, 'seed'), port: 0, bindAddress: '::1', localAddress: '::1', hashThreads: 1, dht: false });
   t.after(() => c.close());
   const warned = new Promise<string>((resolve) => c.on('warning', (w) => resolve(w.code)));
   const torrent = await c.add(content.torrent);

@@ -82,3 +82,19 @@ test('private torrents stay out of the DHT', async (t) => {
   assert.equal(announcedHashes.has(toHex(meta.id)), false, 'the private torrent is not announced');
   await seeder.close();
 });
+
+test('the DHT is on by default: a client given only bootstrap nodes joins them; dht: false has none', async (t) => {
+  const dir = tempDir(t);
+  const router = createDhtNode({ address: '127.0.0.2', port: 0, bootstrap: [] });
+  await router.start();
+  t.after(() => router.close());
+  const plain = new Client({ lsd: false, path: join(dir, 'a'), port: 0, bindAddress: '127.0.0.5', localAddress: '127.0.0.5', bootstrap: [`127.0.0.2:${router.address().port}`] });
+  const off = new Client({ lsd: false, dht: false, path: join(dir, 'b'), port: 0, bindAddress: '127.0.0.6', localAddress: '127.0.0.6' });
+  t.after(() => Promise.all([plain.close(), off.close()]));
+  assert.ok(plain.dht, 'no `dht` option: a DHT node');
+  assert.equal(off.dht, undefined);
+  const port = await plain.startDht();
+  assert.ok(port !== undefined && port > 0);
+  for (let i = 0; i < 100 && router.stats().nodes === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(router.stats().nodes, 1, 'the router learnt of the client node');
+});

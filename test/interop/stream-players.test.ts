@@ -32,7 +32,7 @@ test('ffprobe, ffmpeg -ss and mpv play a video from torrentkit stream while it d
   writeFileSync(join(folder, 'movie.srt'), '1\n00:00:01,000 --> 00:00:03,000\nhello\n');
   const torrent = await torrentOf(folder, 256 * 1024);
   writeFileSync(join(dir, 'movie.torrent'), torrent);
-  const seeder = new Client({ lsd: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.2', localAddress: '127.0.0.2', hashThreads: 2 });
+  const seeder = new Client({ lsd: false, dht: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.2', localAddress: '127.0.0.2', hashThreads: 2 });
   t.after(() => seeder.close());
   const s = await seeder.add(torrent, { uploadLimit: SEED_RATE });
   await s.whenDone();

@@ -46,11 +46,13 @@ export interface ClientOptions extends Partial<SessionOptions> {
   logger?: Logger;
   /**
    * The DHT (BEP 5): one node for the client, used to find peers for every torrent and magnet
-   * link and to announce them (never for private torrents). Off unless `dht` or `bootstrap` is
-   * given; `dht: true` uses the public routers, tests pass their own `bootstrap` nodes.
+   * link and to announce them (never for private torrents). On by default, like libtorrent and
+   * WebTorrent, bootstrapped from the public routers unless `bootstrap` names other nodes; its UDP
+   * port is `dht.port`, else the client's `port`. `dht: false` turns it off (tests either turn it
+   * off or pass their own local `bootstrap` nodes).
    */
   dht?: boolean | ClientDhtOptions;
-  /** DHT bootstrap nodes, "host:port" (turns the DHT on). */
+  /** DHT bootstrap nodes, "host:port", instead of the public routers. */
   bootstrap?: readonly string[];
   /** Peer exchange, BEP 11 (default on; never for private torrents). */
   pex?: boolean | { intervalMs?: number };
@@ -93,12 +95,12 @@ function parseBootstrap(hostPort: string): BootstrapNode {
 }
 
 function dhtFor(options: ClientOptions): DhtNode | undefined {
-  if (options.dht === false || (options.dht === undefined && options.bootstrap === undefined)) return undefined;
+  if (options.dht === false) return undefined;
   const cfg = typeof options.dht === 'object' ? options.dht : {};
   const bootstrap = options.bootstrap ? options.bootstrap.map(parseBootstrap) : cfg.bootstrap;
   return createDhtNode({
     address: cfg.address ?? options.bindAddress ?? '0.0.0.0',
-    port: cfg.port ?? 6881,
+    port: cfg.port ?? options.port ?? 6881,
     ...(bootstrap ? { bootstrap } : {}),
     ...(cfg.stateFile ? { stateFile: cfg.stateFile } : {}),
   });
