@@ -17,8 +17,9 @@
  *   and the DTLS handshake can reach the check first: "DTLS alert: unknown CA", then "Got a remote
  *   candidate without ICE transport". It hit 5 of 45 runs (more on a loaded machine). The
  *   answering side never sees that connection close and WebTorrent drops it after its 25 s connect
- *   timeout; the next offers then connect. So the download may take ~40 s instead of ~13 s, and
- *   the wait below leaves room for several such retries.
+ *   timeout; the next offers then connect. So the download may take ~50 or ~80 s instead of
+ *   ~13 s, and the wait below leaves room for several such retries. Of 15 runs of this test on a
+ *   shared machine (load average 8 to 17) all passed: 14 in 12-25 s, one in 81 s.
  * It runs alone after the parallel phase of `npm test` (scripts/test.js): the clients' handshake
  * timers are tight on a saturated 2-core machine.
  */
@@ -77,7 +78,7 @@ function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc:
   return { proc, next };
 }
 
-test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 300_000 }, async (t) => {
+test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 230_000 }, async (t) => {
   const dir = tempDir(t);
   // A 5 s interval makes both peers re-announce with fresh offers while their first handshake is
   // still under way (simple-peer waits 5 s for ICE before it sends an offer or an answer): the
@@ -90,8 +91,9 @@ test('two webtorrent clients find each other through the WebSocket tracker', { t
   const seeder = runPeer(t, ['seed', join(dir, 'in.bin'), announce]);
   const { magnet } = await seeder.next();
   const leecher = runPeer(t, ['leech', String(magnet), announce, join(dir, 'out.bin')]);
-  // Up to four handshakes lost to the libdatachannel race above (~35 s each) still fit.
-  assert.deepEqual(await leecher.next(150_000), { done: true });
+  // Five handshakes lost to the libdatachannel race above (~35 s each) still fit, within the
+  // runner's 240 s per test (scripts/test.js).
+  assert.deepEqual(await leecher.next(200_000), { done: true });
   assert.ok(readFileSync(join(dir, 'out.bin')).equals(data), 'leecher got the exact bytes');
   const stats = JSON.parse(new TextDecoder().decode((await nodeHttpGet.get(`http://127.0.0.1:${tracker.httpPort}/stats.json`)).body)) as {
     announces: { ws: number };
