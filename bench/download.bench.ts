@@ -155,7 +155,8 @@ async function single(): Promise<Row[]> {
   const tracker = await startOpentracker(mkdtempSync(join(work, 'ot-')), [meta.id]);
   const torrentFile = join(work, 'single.torrent');
   writeFileSync(torrentFile, withTracker(bare, `http://127.0.0.1:${tracker.port}/announce`));
-  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1']);
+  // The seeder checks its data first: every leecher then meets a seeder that has hashed it all.
+  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1'], { LT_CHECK: '1' });
   const seedPort = Number((await seeder.line(/^listening/)).split(' ')[1]);
   const peer = `127.0.0.1:${seedPort}`;
   const ariaPort = await freePort();
@@ -243,7 +244,7 @@ async function torrentkitRss(mib: number): Promise<number | undefined> {
   makeFile(seedDir, name, mib);
   const torrentFile = join(work, 'small.torrent');
   writeFileSync(torrentFile, await makeTorrent(seedDir, name));
-  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1']);
+  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1'], { LT_CHECK: '1' });
   const dir = join(work, 'small-leech');
   try {
     const seedPort = Number((await seeder.line(/^listening/)).split(' ')[1]);

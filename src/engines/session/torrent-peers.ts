@@ -14,7 +14,11 @@ import type { Uploader } from './uploader.js';
 
 export class TorrentPeers {
   private readonly peers = new Set<PeerSession>();
-  private readonly choker = new Choker<PeerSession>();
+  /**
+   * Eight regular upload slots, libtorrent's default (`unchoke_slots_limit`); mainline's four
+   * leave half of a small swarm waiting for an optimistic unchoke.
+   */
+  private readonly choker = new Choker<PeerSession>({ uploadSlots: 8 });
   private rechokeSoon = false;
 
   constructor(
