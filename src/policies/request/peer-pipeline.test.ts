@@ -75,3 +75,48 @@ test('a peer that never answers is snubbed even though each request times out fi
   c.remove(0, 0);
   assert.equal(c.checkSnubbed(100_000), false, 'cancelled by us: not the peer\'s fault');
 });
+
+test('slow start: a full queue grows by one per delivered block until the rate stops growing', () => {
+  // A tiny queue time keeps the rate term out of the way: the depth is the slow-start depth.
+  const p = new PeerPipeline(0, { queueSeconds: 0.001 });
+  let next = 0;
+  const fill = (now: number) => {
+    const room = p.room(now);
+    p.sent(Array.from({ length: room }, () => req(next >> 4, next++ & 15)), now);
+  };
+  fill(0);
+  assert.equal(p.outstanding, 4);
+  // Each round trip (100 ms) the peer delivers the whole queue: the queue doubles per round trip.
+  let now = 0;
+  for (let rtt = 0; rtt < 5; rtt++) {
+    now += 100;
+    for (const r of p.requests()) p.received(r.piece, r.begin, B, now);
+    fill(now);
+  }
+  assert.equal(p.outstanding, 4 * 2 ** 5, 'doubled every round trip');
+  assert.ok(p.inSlowStart);
+  assert.equal(p.depth(now, 0.0001), 4, 'a shorter (critical) queue never takes the slow-start depth');
+  p.tickRate(now);
+  // The rate keeps growing until the next tick: still in slow start.
+  for (let rtt = 0; rtt < 3; rtt++) {
+    now += 100;
+    for (const r of p.requests()) p.received(r.piece, r.begin, B, now);
+    fill(now);
+  }
+  p.tickRate(now);
+  assert.ok(p.inSlowStart, 'the rate grew since the last tick');
+  // A flat second: slow start ends and the depth falls back to what the rate asks for.
+  for (let i = 0; i < 10; i++) {
+    now += 100;
+    const batch = p.requests().slice(0, 4);
+    for (const r of batch) p.received(r.piece, r.begin, B, now);
+  }
+  for (let i = 0; i < 10; i++) {
+    now += 100;
+    const batch = p.requests().slice(0, 4);
+    for (const r of batch) p.received(r.piece, r.begin, B, now);
+  }
+  p.tickRate(now);
+  assert.equal(p.inSlowStart, false, 'a flat rate ends slow start');
+  assert.equal(p.depth(now), 4, 'the (tiny) rate term and the minimum set the depth from now on');
+});

@@ -8,7 +8,10 @@
  * the next block.
  * Depth: libtorrent keeps `rate x request_queue_time / block size` requests queued (3 s by
  * default), bounded below so a new peer can show its speed and above by the peer's `reqq` and
- * our own cap; a snubbed peer gets one request at a time.
+ * our own cap; a snubbed peer gets one request at a time. Slow start (libtorrent's): a new peer's
+ * queue grows by one request per block it delivers while its queue is full, doubling every round
+ * trip, until its rate stops growing from one tick to the next; the rate then sets the depth. A
+ * queue of `minDepth` alone would hold a fast peer to a few blocks per round trip for seconds.
  * Timeouts: a request is late once `requestTimeoutMs` have passed since it was sent and since the
  * peer last delivered anything (a peer working through a deep queue is not late; a stalled one is).
  * Snubbing: no block for `snubTimeoutMs` (libtorrent and mainline: 60 s) while we wait on the peer.
@@ -56,6 +59,11 @@ export class PeerPipeline {
   private lastBlockAt: number;
   private waitingSince: number | undefined;
   private isSnubbed = false;
+  private slowStart = true;
+  private slowDepth: number;
+  private lastTickRate = 0;
+  /** The last fill filled the queue to the slow-start depth (the queue, not the picker, limited it). */
+  private depthLimited = false;
   /** Peer's `reqq` from its extension handshake. */
   reqq = DEFAULT_REQQ;
 
@@ -68,6 +76,12 @@ export class PeerPipeline {
     this.blockSize = options.blockSize ?? BLOCK_SIZE;
     this.rate = new RateEstimator(options.rateWindowMs ?? 5_000);
     this.lastBlockAt = now;
+    this.slowDepth = this.minDepth;
+  }
+
+  /** Whether the queue still grows per delivered block (see Depth above). */
+  get inSlowStart(): boolean {
+    return this.slowStart;
   }
 
   get outstanding(): number {
@@ -86,7 +100,9 @@ export class PeerPipeline {
   depth(now: number, queueSeconds = this.queueSeconds): number {
     if (this.isSnubbed) return 1;
     const byRate = Math.ceil((this.rate.rate(now) * Math.min(queueSeconds, this.queueSeconds)) / this.blockSize);
-    return Math.max(1, Math.min(Math.max(byRate, this.minDepth), this.maxDepth, this.reqq));
+    // Slow start only for the normal queue: a short (critical) queue stays short.
+    const floor = this.slowStart && queueSeconds >= this.queueSeconds ? this.slowDepth : this.minDepth;
+    return Math.max(1, Math.min(Math.max(byRate, floor), this.maxDepth, this.reqq));
   }
 
   /** How many more requests to send now. */
@@ -115,6 +131,7 @@ export class PeerPipeline {
   sent(requests: readonly BlockRequest[], now: number): void {
     if (requests.length > 0 && this.waitingSince === undefined) this.waitingSince = now;
     for (const r of requests) this.out.set(key(r.piece, r.begin), { request: r, sentAt: now });
+    if (requests.length > 0) this.depthLimited = this.out.size >= this.slowDepth;
   }
 
   has(piece: number, begin: number): boolean {
@@ -134,6 +151,8 @@ export class PeerPipeline {
     this.lastBlockAt = now;
     this.isSnubbed = false;
     const was = this.out.delete(key(piece, begin));
+    // The queue was full when last filled: the peer keeps up with it, so it may hold one more.
+    if (was && this.slowStart && this.depthLimited) this.slowDepth = Math.min(this.slowDepth + 1, this.maxDepth);
     this.waitingSince = this.out.size > 0 ? now : undefined;
     return was;
   }
@@ -165,11 +184,23 @@ export class PeerPipeline {
     return out;
   }
 
+  /**
+   * About once a second: slow start ends when the rate grew by less than a tenth (and 5 kB/s,
+   * libtorrent's margin) since the last call while requests were outstanding.
+   */
+  tickRate(now: number): void {
+    if (!this.slowStart) return;
+    const r = this.rate.rate(now);
+    if (this.out.size > 0 && this.lastTickRate > 0 && r < this.lastTickRate * 1.1 + 5_000) this.slowStart = false;
+    this.lastTickRate = r;
+  }
+
   /** Re-evaluates snubbing; returns true when the peer just became snubbed. */
   checkSnubbed(now: number): boolean {
     if (this.isSnubbed || this.waitingSince === undefined) return false;
     if (now - this.waitingSince < this.snubTimeoutMs) return false;
     this.isSnubbed = true;
+    this.slowStart = false;
     return true;
   }
 }

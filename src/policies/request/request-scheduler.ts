@@ -133,6 +133,7 @@ export class RequestScheduler<P> {
         cancel.push({ peer, ...r });
       }
       if (p.checkSnubbed(now)) snubbed.push(peer);
+      p.tickRate(now);
     }
     this.classify(now);
     const stallMs = this.options.criticalStallMs ?? 1_500;
