@@ -50,3 +50,20 @@ test('complete pieces count against the budget until released: a slow disk holds
   assert.equal(a.bytesInUse, 0);
   assert.ok(a.canOpen(), 'with nothing in use a piece always fits');
 });
+
+test('the budget can grow and shrink (more peers, more pieces open)', () => {
+  const a = new PieceAssembler(BLOCK_SIZE, BLOCK_SIZE * 10, BLOCK_SIZE * 1);
+  assert.ok(a.open(0));
+  assert.equal(a.open(1), false);
+  a.setBudget(BLOCK_SIZE * 3);
+  assert.equal(a.budget, BLOCK_SIZE * 3);
+  assert.ok(a.open(1));
+  assert.ok(a.open(2));
+  a.setBudget(BLOCK_SIZE);
+  assert.equal(a.open(3), false, 'over the smaller budget: no new piece until memory is freed');
+  a.drop(0);
+  a.drop(1);
+  assert.equal(a.open(3), false);
+  a.drop(2);
+  assert.ok(a.open(3));
+});

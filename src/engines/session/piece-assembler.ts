@@ -25,14 +25,25 @@ export class PieceAssembler {
   private readonly pool: Uint8Array[] = [];
   private inUse = 0;
   /** Freed buffers kept for reuse: the whole budget, so a steady download allocates nothing. */
-  private readonly poolMax: number;
+  private poolMax: number;
 
   constructor(
     private readonly pieceLength: number,
     private readonly totalLength: number,
-    private readonly maxBytes: number,
+    private maxBytes: number,
   ) {
     this.poolMax = Math.max(1, Math.floor(maxBytes / pieceLength));
+  }
+
+  /** Changes the budget (more peers downloading at once need more pieces open). */
+  setBudget(maxBytes: number): void {
+    this.maxBytes = maxBytes;
+    this.poolMax = Math.max(1, Math.floor(maxBytes / this.pieceLength));
+    if (this.pool.length > this.poolMax) this.pool.length = this.poolMax;
+  }
+
+  get budget(): number {
+    return this.maxBytes;
   }
 
   get pieceCount(): number {

@@ -25,8 +25,15 @@ const REFILL_BATCH = 16;
 export interface TransferOptions {
   pieceLength: number;
   totalLength: number;
-  /** Memory for pieces being assembled (bytes). */
+  /** Memory for pieces being assembled (bytes) with one peer. */
   memoryBytes: number;
+  /**
+   * More memory per further peer, up to `maxMemoryBytes`: each peer keeps seconds of its rate
+   * requested, and a budget sized for one peer lets the queues of a few slow peers hold every
+   * open piece while a fast peer (the seeder of a swarm) waits idle.
+   */
+  memoryPerPeerBytes?: number;
+  maxMemoryBytes?: number;
 }
 
 export interface TransferHooks {
@@ -72,10 +79,18 @@ export class Transfer {
   addPeer(peer: PeerSession): void {
     this.peers.add(peer);
     this.scheduler.addPeer(peer, this.clock.now());
+    this.sizeBudget();
+  }
+
+  private sizeBudget(): void {
+    const { memoryBytes, memoryPerPeerBytes = 0, maxMemoryBytes = memoryBytes } = this.options;
+    const extra = Math.max(0, this.peers.size - 1) * memoryPerPeerBytes;
+    this.assembler.setBudget(Math.max(memoryBytes, Math.min(maxMemoryBytes, memoryBytes + extra)));
   }
 
   peerGone(peer: PeerSession): void {
     if (!this.peers.delete(peer)) return;
+    this.sizeBudget();
     this.blockedAtBytes = Number.POSITIVE_INFINITY;
     this.scheduler.removePeer(peer);
     if (peer.has !== undefined) this.picker.removeAvailability(peer.has);
