@@ -92,6 +92,11 @@ export class SqliteSwarmStore implements SwarmStore {
   }
 
   async announce(a: SwarmAnnounce): Promise<SwarmAnnounceResult> {
+    return this.announceSync(a);
+  }
+
+  /** Answers from the working set at once; the change waits in the journal for the next flush. */
+  announceSync(a: SwarmAnnounce): SwarmAnnounceResult {
     const before = this.mem.downloadedOf(a.infoHash);
     const res = this.mem.announceSync(a);
     const key = bytesToBinary(a.infoHash) + bytesToBinary(a.peer.peerId);
