@@ -22,6 +22,7 @@ import type { BDict } from '../src/codecs/bencode/types.js';
 import { parseMetainfo } from '../src/codecs/metainfo/index.js';
 import { freePort, startOpentracker } from '../test/helpers/trackers.js';
 import { PYTHON, ROOT } from '../test/helpers/tools.js';
+import { CLI, cliNodeFlags } from './lib/cli.js';
 import { printReport, type Row } from './lib/report.js';
 
 const MIB = 1024 * 1024;
@@ -30,7 +31,7 @@ const SWARM_MIB = Number(process.env.SWARM_BENCH_MIB ?? 256);
 const LEECHERS = 8;
 const TIMEOUT_MS = 600_000;
 const ONLY = process.env.DOWNLOAD_BENCH_ONLY;
-const CLI = join(ROOT, 'bin/torrentkit.js');
+const CLI_FLAGS = cliNodeFlags();
 const LT = join(ROOT, 'bench/lib/lt_peer.py');
 const WT = join(ROOT, 'bench/lib/webtorrent-leech.mjs');
 
@@ -123,7 +124,7 @@ function makeFile(dir: string, name: string, mib: number): void {
 /** Creates the torrent with torrentkit's CLI; returns its bytes. */
 async function makeTorrent(dataDir: string, name: string): Promise<Uint8Array> {
   const out = join(work, `${name}.torrent`);
-  const p = run(process.execPath, [CLI, 'create', join(dataDir, name), '-o', out, '--no-date']);
+  const p = run(process.execPath, [...CLI_FLAGS, CLI, 'create', join(dataDir, name), '-o', out, '--no-date']);
   if ((await p.exited) !== 0) throw new Error('create failed');
   return new Uint8Array(readFileSync(out));
 }
@@ -154,12 +155,13 @@ async function single(): Promise<Row[]> {
   const tracker = await startOpentracker(mkdtempSync(join(work, 'ot-')), [meta.id]);
   const torrentFile = join(work, 'single.torrent');
   writeFileSync(torrentFile, withTracker(bare, `http://127.0.0.1:${tracker.port}/announce`));
-  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1']);
+  // The seeder checks its data first: every leecher then meets a seeder that has hashed it all.
+  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1'], { LT_CHECK: '1' });
   const seedPort = Number((await seeder.line(/^listening/)).split(' ')[1]);
   const peer = `127.0.0.1:${seedPort}`;
   const ariaPort = await freePort();
   const leechers: Record<string, (dir: string) => Peer> = {
-    torrentkit: (dir) => run(process.execPath, [CLI, 'download', torrentFile, '-o', dir, '--peer', peer, '--port', '0', '--bind', '127.0.0.1', '--quiet']),
+    torrentkit: (dir) => run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--peer', peer, '--port', '0', '--bind', '127.0.0.1', '--quiet']),
     libtorrent: (dir) => run(PYTHON, [LT, 'leech', torrentFile, dir, '127.0.0.1', peer]),
     aria2: (dir) =>
       run('aria2c', [
@@ -219,7 +221,46 @@ async function single(): Promise<Row[]> {
     });
   }
   if (ours) rows.push({ metric: 'leecher peak RSS (goal < 100 MB)', unit: 'MB', ours: ours.rss / 1e6, anchor: 'goal', theirs: 100, higherIsBetter: false, goal: { ratio: 1, text: '< 100 MB' } });
+  // Memory must not grow with the torrent: the same download at a quarter of the size.
+  const small = ours ? await torrentkitRss(Math.max(1, Math.round(SINGLE_MIB / 4))) : undefined;
+  if (ours && small !== undefined) {
+    rows.push({
+      metric: `leecher peak RSS, ${SINGLE_MIB} MiB vs ${Math.round(SINGLE_MIB / 4)} MiB`,
+      unit: 'MB',
+      ours: ours.rss / 1e6,
+      anchor: 'torrentkit, 1/4 size',
+      theirs: small / 1e6,
+      higherIsBetter: false,
+      goal: { ratio: 0.9, text: 'grows < 10%' },
+    });
+  }
   return rows;
+}
+
+/** Peak RSS of a torrentkit leecher downloading `mib` MiB from its own libtorrent seeder. */
+async function torrentkitRss(mib: number): Promise<number | undefined> {
+  const name = `small-${mib}m.bin`;
+  const seedDir = join(work, 'small-seed');
+  makeFile(seedDir, name, mib);
+  const torrentFile = join(work, 'small.torrent');
+  writeFileSync(torrentFile, await makeTorrent(seedDir, name));
+  const seeder = run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.1'], { LT_CHECK: '1' });
+  const dir = join(work, 'small-leech');
+  try {
+    const seedPort = Number((await seeder.line(/^listening/)).split(' ')[1]);
+    const p = run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--peer', `127.0.0.1:${seedPort}`, '--port', '0', '--bind', '127.0.0.1', '--quiet']);
+    const code = await p.exited;
+    if (code !== 0) throw new Error(`exited ${code}`);
+    console.log(`torrentkit: ${mib} MiB, peak RSS ${(p.peakRss() / MIB).toFixed(0)} MiB`);
+    return p.peakRss();
+  } catch (err) {
+    console.log(`torrentkit ${mib} MiB: failed: ${(err as Error).message}`);
+    return undefined;
+  } finally {
+    await seeder.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(seedDir, { recursive: true, force: true });
+  }
 }
 
 async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, seedDir: string): Promise<number> {
@@ -228,7 +269,7 @@ async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, see
     const seeder =
       kind === 'libtorrent'
         ? run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.2'])
-        : run(process.execPath, [CLI, 'seed', torrentFile, '-o', seedDir, '--assume-complete', '--port', '0', '--bind', '127.0.0.2', '--json']);
+        : run(process.execPath, [...CLI_FLAGS, CLI, 'seed', torrentFile, '-o', seedDir, '--assume-complete', '--port', '0', '--bind', '127.0.0.2', '--json']);
     peers.push(seeder);
     await seeder.line(kind === 'libtorrent' ? /^listening/ : /"type":"seeding"/);
     const t0 = performance.now();
@@ -240,7 +281,7 @@ async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, see
       const p =
         kind === 'libtorrent'
           ? run(PYTHON, [LT, 'leech', torrentFile, dir, addr], { LT_KEEP: '1' })
-          : run(process.execPath, [CLI, 'download', torrentFile, '-o', dir, '--keep-seeding', '--port', '0', '--bind', addr, '--json']);
+          : run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--keep-seeding', '--port', '0', '--bind', addr, '--json']);
       leechers.push(p);
       peers.push(p);
     }

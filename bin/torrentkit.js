@@ -1,6 +1,14 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=1024
 // Entry point of the `torrentkit` command. The TypeScript sources are compiled to dist/ on
 // `npm ci` / `npm install` (the `prepare` script).
+// Heap flags for a lean long-running process (measured on a 1 GiB download: peak RSS ~85 MB
+// instead of ~125 MB, same CPU):
+// --max-semi-space-size=1 (MiB): V8's young generation otherwise grows to 32 MiB under the
+//   steady allocation of a fast download and holds its dead objects until a scavenge.
+// --max-old-space-size=1024 (MiB): with a heap limit of 1 GiB or less V8 grows the old
+//   generation by a small factor between full collections instead of up to 4x, so garbage
+//   promoted from the young generation is collected sooner. A tracker that keeps millions of
+//   peers in memory needs more: run `node --max-old-space-size=8192 <this file> tracker ...`.
 import { main } from '../dist/src/apps/cli/main.js';
 
 main(process.argv.slice(2)).then(

@@ -1,7 +1,7 @@
 """A libtorrent peer for benchmarks: seeds or leeches one torrent on one loopback address with
 every discovery method off (DHT, LSD, UPnP, NAT-PMP), the tracker in the torrent only.
 
-usage: lt_peer.py seed|leech TORRENT SAVE_PATH ADDRESS [PEER_HOST:PORT ...]
+usage: lt_peer.py seed|leech TORRENT SAVE_PATH ADDRESS [PEER_HOST:PORT ...]   (env LT_CHECK=1, LT_KEEP=1)
 Prints "listening PORT", then for a leecher "done" once every piece is verified and flushed.
 A leecher exits then unless LT_KEEP=1 (it keeps seeding until stdin closes or SIGTERM).
 """
@@ -21,9 +21,18 @@ s = lt.session({
     'allow_multiple_connections_per_ip': True,
 })
 p = {'ti': lt.torrent_info(torrent), 'save_path': save}
-if mode == 'seed':
+# A seeder in seed mode verifies each piece on its first request, which slows whichever leecher
+# comes first; LT_CHECK=1 checks every piece before "listening" so that all leechers are served
+# alike.
+check = os.environ.get('LT_CHECK') == '1'
+if mode == 'seed' and not check:
     p['flags'] = lt.torrent_flags.seed_mode
 h = s.add_torrent(p)
+if mode == 'seed' and check:
+    deadline = time.time() + 600
+    while not h.status().is_seeding and time.time() < deadline:
+        s.wait_for_alert(100)
+        s.pop_alerts()
 for peer in peers:
     host, port = peer.rsplit(':', 1)
     h.connect_peer((host, int(port)))

@@ -9,6 +9,11 @@ export interface StreamConnection {
   readonly localPort: number;
   /** Queues bytes; false means the send buffer is over its high-water mark: wait for onDrain. */
   write(data: Uint8Array): boolean;
+  /**
+   * When true, a chunk given to the data handler is only valid during that call (its memory is
+   * reused for the next read): copy whatever is kept.
+   */
+  readonly volatileData?: boolean;
   onData(handler: (data: Uint8Array) => void): void;
   onDrain(handler: () => void): void;
   /** Called once when the connection is closed for any reason (`err` set on failure). */

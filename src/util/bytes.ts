@@ -116,6 +116,16 @@ export function fromBase32(s: string): Uint8Array {
   return out;
 }
 
+/**
+ * A copy of `b` in its own memory. Not `b.slice()`: on a Node Buffer (a Uint8Array subclass)
+ * `slice` returns a view of the same memory.
+ */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;

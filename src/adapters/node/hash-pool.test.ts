@@ -49,7 +49,7 @@ test('hashRanges reads files and zeros as one stream and serves several outputs 
 });
 
 test('hashBuffer hashes whole or in blocks, with and without transfer', async (t) => {
-  const pool = new HashPool({ threads: 1 });
+  const pool = new HashPool({ threads: 1, inlineBytes: 0 });
   t.after(() => pool.close());
   const data = randomBytes(50_000);
   const whole = await pool.hashBuffer(new Uint8Array(data), { algorithm: 'sha1' });
@@ -60,6 +60,23 @@ test('hashBuffer hashes whole or in blocks, with and without transfer', async (t
   assert.equal(toHex(leaves), blocks(data, 16_384, 'sha256'));
   const results = await Promise.all(Array.from({ length: 10 }, (_, i) => pool.hashBuffer(Uint8Array.of(i), { algorithm: 'sha1' })));
   results.forEach((r, i) => assert.equal(toHex(r), createHash('sha1').update(Uint8Array.of(i)).digest('hex')));
+});
+
+test('small buffers are hashed on the calling thread, with the same results and abort rules', async (t) => {
+  const pool = new HashPool({ threads: 1, inlineBytes: 64 * 1024 });
+  t.after(() => pool.close());
+  const data = randomBytes(50_000);
+  let progress = 0;
+  const whole = await pool.hashBuffer(data, { algorithm: 'sha1' }, { onProgress: (n) => (progress += n) });
+  assert.equal(toHex(whole), createHash('sha1').update(data).digest('hex'));
+  assert.equal(progress, data.length);
+  const leaves = await pool.hashBuffer(data, { algorithm: 'sha256', blockSize: 16_384 });
+  assert.equal(toHex(leaves), blocks(data, 16_384, 'sha256'));
+  const big = randomBytes(100_000);
+  assert.equal(toHex(await pool.hashBuffer(big, { algorithm: 'sha1' })), createHash('sha1').update(big).digest('hex'), 'a bigger buffer goes to a worker');
+  await assert.rejects(pool.hashBuffer(data, { algorithm: 'sha1' }, { signal: AbortSignal.abort() }), (e) => isTorrentkitError(e, 'BT_ERR_ABORTED'));
+  await pool.close();
+  await assert.rejects(pool.hashBuffer(data, { algorithm: 'sha1' }), (e) => isTorrentkitError(e, 'BT_ERR_HASHER_CLOSED'));
 });
 
 test('missing and shrunken files fail with typed errors', async (t) => {

@@ -6,6 +6,11 @@
  *   `readSize` bytes, so memory is bounded by `threads * readSize` whatever the input size.
  * - Workers are ref'd only while they run a job, so an idle pool never keeps the process alive;
  *   `close()` terminates them.
+ * - A buffer of at most `inlineBytes` (a downloaded piece, typically) is hashed at once on the
+ *   calling thread: node:crypto hashes SHA-1 at well over 1 GB per CPU-second, so a 1 MiB piece
+ *   costs well under a millisecond, less than posting it to a worker and waking the worker up
+ *   (and a download then starts no worker at all: each one is a V8 isolate of several MB). Only
+ *   bigger buffers and file ranges go to the workers.
  * - Abort: a queued job is dropped; a running one is cancelled through a shared memory cell the
  *   worker checks after every chunk it reads.
  */
@@ -15,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { HashAlgorithm, HashCallOptions, Hasher, RangeJob } from '../../ports/hasher.js';
 import { type ErrorCode, TorrentkitError } from '../../util/errors.js';
+import { hashBytes } from './hash-stream.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './hash-worker.js';
 
 export interface HashPoolOptions {
@@ -22,7 +28,11 @@ export interface HashPoolOptions {
   threads?: number;
   /** Bytes each worker reads at a time (default 1 MiB). */
   readSize?: number;
+  /** Largest buffer `hashBuffer` hashes on the calling thread (default 4 MiB; 0: always a worker). */
+  inlineBytes?: number;
 }
+
+const DEFAULT_INLINE_BYTES = 4 * 1024 * 1024;
 
 const DEFAULT_READ_SIZE = 1024 * 1024;
 
@@ -67,6 +77,7 @@ function aborted(signal: AbortSignal): TorrentkitError {
 export class HashPool implements Hasher {
   readonly concurrency: number;
   private readonly readSize: number;
+  private readonly inlineBytes: number;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
@@ -77,6 +88,7 @@ export class HashPool implements Hasher {
     if (!Number.isInteger(threads) || threads < 1) throw new TorrentkitError('BT_ERR_HASHER_OPTIONS', `threads must be a positive integer, got ${threads}`);
     this.concurrency = threads;
     this.readSize = options.readSize ?? DEFAULT_READ_SIZE;
+    this.inlineBytes = options.inlineBytes ?? DEFAULT_INLINE_BYTES;
   }
 
   hashBuffer(
@@ -84,6 +96,7 @@ export class HashPool implements Hasher {
     output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number },
     options: HashCallOptions & { readonly transfer?: boolean } = {},
   ): Promise<Uint8Array> {
+    if (data.length <= this.inlineBytes) return this.hashInline(data, output, options);
     const payload: Payload = {
       type: 'buffer',
       data,
@@ -96,6 +109,22 @@ export class HashPool implements Hasher {
       options.onProgress?.(data.length);
       return outs[0];
     });
+  }
+
+  private hashInline(
+    data: Uint8Array,
+    output: { readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number },
+    options: HashCallOptions,
+  ): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new TorrentkitError('BT_ERR_HASHER_CLOSED', 'the hash pool was closed'));
+    if (options.signal?.aborted) return Promise.reject(aborted(options.signal));
+    try {
+      const digest = hashBytes(data, output.algorithm, output.blockSize ?? data.length, output.merkleLeaves);
+      options.onProgress?.(data.length);
+      return Promise.resolve(digest);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
   }
 
   hashRanges(job: RangeJob, options: HashCallOptions = {}): Promise<Uint8Array[]> {

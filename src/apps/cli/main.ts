@@ -40,18 +40,19 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
   const name = args[0];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const target = name === 'help' ? commands.find((c) => c.name === args[1]) : undefined;
-    io.stdout.write(target ? formatHelp(target) : mainHelp());
+    io.stdout.write(target ? formatHelp(await target.load()) : mainHelp());
     return 0;
   }
   if (name === '--version' || name === '-V') {
     io.stdout.write(`torrentkit ${VERSION}\n`);
     return 0;
   }
-  const cmd: Command | undefined = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`torrentkit: BT_ERR_CLI_UNKNOWN_COMMAND: unknown command "${name}" (see torrentkit --help)\n`);
     return 2;
   }
+  const cmd: Command = await entry.load();
   try {
     const rest = args.slice(1);
     if (rest.includes('--help') || rest.includes('-h')) {

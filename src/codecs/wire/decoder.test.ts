@@ -222,3 +222,49 @@ test('random split points give the same messages as one push (seeded)', () => {
   assert.equal(whole.messages.length, 300);
   assert.deepEqual(split.messages, whole.messages);
 });
+
+test('volatile chunks: a reused read buffer, overwritten after each push, decodes the same messages', () => {
+  const rng = new SeededRng(7);
+  const block = new Uint8Array(16_384).map((_, i) => (i * 7) & 0xff);
+  const stream = concatBytes([
+    encodeHandshake(IH, PID, encodeReserved({ extended: true, fast: true })),
+    encodeBitfield(Uint8Array.of(0xf0)),
+    encodeExtended(1, utf8Encode('d1:md11:ut_metadatai3eee')),
+    ...Array.from({ length: 6 }, (_, i) => concatBytes([encodePieceHeader(i % 4, 16_384 * i, block.length), block])),
+    encodeHave(2),
+    CHOKE,
+  ]);
+  for (let round = 0; round < 20; round++) {
+    const expected = { messages: [] as WireMessage[], handshakes: [] as Handshake[] };
+    const plain = new WireDecoder({ handshake: (h) => expected.handshakes.push(h), message: (m) => expected.messages.push(m) }, { pieceCount: 4 });
+    plain.push(stream);
+    const got: string[] = [];
+    const kept: WireMessage[] = [];
+    let handshake: Handshake | undefined;
+    const snapshot = (m: WireMessage) =>
+      JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v instanceof Uint8Array ? Array.from(v).join(',') : v])));
+    const d = new WireDecoder(
+      {
+        handshake: (h) => (handshake = h),
+        message: (m) => {
+          got.push(snapshot(m)); // a piece block is read during the call
+          kept.push(m);
+        },
+      },
+      { pieceCount: 4, volatileChunks: true },
+    );
+    const reused = Buffer.alloc(40_000); // a Buffer, as node:net hands out (its slice() is a view)
+    for (let at = 0; at < stream.length; ) {
+      const n = Math.min(stream.length - at, 1 + rng.int(reused.length));
+      reused.set(stream.subarray(at, at + n));
+      d.push(reused.subarray(0, n));
+      reused.fill(0xee);
+      at += n;
+    }
+    assert.deepEqual(got, expected.messages.map(snapshot), `round ${round}`);
+    // Everything but piece blocks is owned by the message and survives the buffer's reuse.
+    const kinds = kept.filter((m) => m.type !== 'piece');
+    assert.deepEqual(kinds.map(snapshot), expected.messages.filter((m) => m.type !== 'piece').map(snapshot));
+    assert.deepEqual(handshake, expected.handshakes[0]);
+  }
+});

@@ -14,6 +14,7 @@
  * - Unknown ids are emitted as `unknown`, skipped, or refused, per `unknownMessages`.
  * - After an error the decoder is dead: every later `push` throws the same error.
  */
+import { copyBytes } from '../../util/bytes.js';
 import { WireError, WireErrorCode } from './errors.js';
 import { checkHandshakePrefix, decodeHandshake, HANDSHAKE_LENGTH, type Handshake } from './handshake.js';
 import { BLOCK_SIZE, MessageId, readU32, type WireMessage } from './messages.js';
@@ -31,6 +32,13 @@ export interface WireDecoderOptions {
   pieceCount?: number;
   /** What to do with ids this decoder does not know (default 'emit'). */
   unknownMessages?: 'emit' | 'ignore' | 'error';
+  /**
+   * The caller reuses each pushed chunk's memory once `push` returns (a transport reading into
+   * one buffer). The decoder then copies what it keeps: the unconsumed tail of a chunk, and
+   * every message except `piece`, whose block stays a view that is valid only during the
+   * handler call (the engine copies blocks into their piece at once).
+   */
+  volatileChunks?: boolean;
 }
 
 export interface WireDecoderHandlers {
@@ -55,6 +63,7 @@ export class WireDecoder {
   private readonly maxRequestLength: number;
   private readonly maxBlockLength: number;
   private readonly unknown: 'emit' | 'ignore' | 'error';
+  private readonly volatile: boolean;
 
   constructor(
     private readonly handlers: WireDecoderHandlers,
@@ -66,6 +75,7 @@ export class WireDecoder {
     this.maxBlockLength = options.maxBlockLength ?? BLOCK_SIZE;
     this.unknown = options.unknownMessages ?? 'emit';
     this.pieceCount = options.pieceCount;
+    this.volatile = options.volatileChunks ?? false;
   }
 
   /** Sets the piece count once known (after metadata arrives for a magnet link). */
@@ -93,6 +103,7 @@ export class WireDecoder {
     this.buffered += chunk.length;
     try {
       this.drain();
+      if (this.volatile && this.buffered > 0) this.keepTail(chunk);
     } catch (err) {
       if (err instanceof WireError) {
         this.failure = err;
@@ -114,7 +125,8 @@ export class WireDecoder {
           }
         }
         if (this.buffered < HANDSHAKE_LENGTH) return;
-        const h = decodeHandshake(this.take(HANDSHAKE_LENGTH));
+        const raw = this.take(HANDSHAKE_LENGTH);
+        const h = decodeHandshake(this.volatile ? copyBytes(raw) : raw);
         this.awaitingHandshake = false;
         this.handlers.handshake?.(h);
         continue;
@@ -132,7 +144,9 @@ export class WireDecoder {
         this.handlers.message({ type: 'keepAlive' });
         continue;
       }
-      const m = this.parse(this.take(length), at);
+      let body = this.take(length);
+      if (this.volatile && body[0] !== MessageId.Piece) body = copyBytes(body);
+      const m = this.parse(body, at);
       if (m) this.handlers.message(m);
     }
   }
@@ -226,6 +240,18 @@ export class WireDecoder {
         if (this.unknown === 'error') throw new WireError(WireErrorCode.UnknownMessage, `unknown message id ${id}`, at);
         if (this.unknown === 'ignore') return undefined;
         return { type: 'unknown', id, payload: body.subarray(1) };
+    }
+  }
+
+  /** Replaces the pushed chunk, if still buffered, with a copy of its unconsumed bytes. */
+  private keepTail(chunk: Uint8Array): void {
+    const last = this.chunks.length - 1;
+    if (last < 0 || this.chunks[last] !== chunk) return;
+    if (last === 0) {
+      this.chunks[0] = copyBytes(chunk.subarray(this.head));
+      this.head = 0;
+    } else {
+      this.chunks[last] = copyBytes(chunk);
     }
   }
 

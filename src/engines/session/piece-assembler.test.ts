@@ -31,3 +31,22 @@ test('memory budget bounds open pieces', () => {
   a.clearBlocks(2, [0]);
   assert.equal(a.hasBlock(2, 0), false);
 });
+
+test('complete pieces count against the budget until released: a slow disk holds new pieces back', () => {
+  const a = new PieceAssembler(BLOCK_SIZE, BLOCK_SIZE * 10, BLOCK_SIZE * 2);
+  const taken: Uint8Array[] = [];
+  for (const i of [0, 1]) {
+    assert.ok(a.open(i));
+    assert.equal(a.addBlock(i, 0, new Uint8Array(BLOCK_SIZE)), 'complete');
+    taken.push(a.take(i)); // handed to verification and storage, not yet released
+  }
+  assert.equal(a.canOpen(), false, 'no open piece, but two wait for the disk');
+  assert.equal(a.open(2), false);
+  a.release(taken[0]);
+  assert.ok(a.open(2));
+  a.release(taken[1], false); // kept by a cache: accounted free, not reused
+  assert.equal(a.bytesInUse, BLOCK_SIZE);
+  a.drop(2);
+  assert.equal(a.bytesInUse, 0);
+  assert.ok(a.canOpen(), 'with nothing in use a piece always fits');
+});

@@ -4,8 +4,9 @@
  * piece never reaches the files and a crash never leaves unverified data that looks complete.
  *
  * Memory is bounded by `maxBytes`: `open` refuses new pieces past the budget (the picker then
- * finishes partial pieces first). Piece buffers are backed by SharedArrayBuffer where available,
- * so hashing workers can read them without a copy, and freed buffers are reused.
+ * finishes partial pieces first). Freed buffers are reused. Piece buffers are plain ArrayBuffers:
+ * pieces are hashed on the main thread (see HashPool), and V8 copies blocks into a
+ * SharedArrayBuffer at about half the speed of a plain one.
  */
 import { TorrentkitError } from '../../util/errors.js';
 
@@ -18,10 +19,6 @@ interface Assembly {
 }
 
 export type AddResult = 'added' | 'complete' | 'duplicate' | 'unexpected';
-
-function allocate(n: number): Uint8Array {
-  return typeof SharedArrayBuffer === 'function' ? new Uint8Array(new SharedArrayBuffer(n)) : new Uint8Array(n);
-}
 
 export class PieceAssembler {
   private readonly pieces = new Map<number, Assembly>();
@@ -52,9 +49,13 @@ export class PieceAssembler {
     return this.inUse;
   }
 
-  /** True when a new piece fits in the memory budget. */
+  /**
+   * True when a new piece fits in the memory budget. Pieces handed over with `take` count until
+   * they are released (verified and written), so a slow disk holds the download back instead of
+   * letting complete pieces pile up in memory. With nothing in use, one piece always fits.
+   */
   canOpen(): boolean {
-    return this.inUse + this.pieceLength <= this.maxBytes || this.pieces.size === 0;
+    return this.inUse + this.pieceLength <= this.maxBytes || this.inUse === 0;
   }
 
   isOpen(i: number): boolean {
@@ -73,7 +74,7 @@ export class PieceAssembler {
     const len = this.lengthOf(i);
     const reuse = len === this.pieceLength ? this.pool.pop() : undefined;
     const blocks = Math.ceil(len / BLOCK_SIZE);
-    this.pieces.set(i, { data: reuse ?? allocate(len), blocks: new Uint8Array(blocks), missing: blocks });
+    this.pieces.set(i, { data: reuse ?? new Uint8Array(len), blocks: new Uint8Array(blocks), missing: blocks });
     this.inUse += len;
     return true;
   }
@@ -109,10 +110,10 @@ export class PieceAssembler {
     return a.data;
   }
 
-  /** Returns a buffer obtained from `take`. */
-  release(buf: Uint8Array): void {
+  /** Returns a buffer obtained from `take`; `reuse` false when the caller keeps it (a cache). */
+  release(buf: Uint8Array, reuse = true): void {
     this.inUse -= buf.length;
-    if (buf.length === this.pieceLength && this.pool.length < this.poolMax) this.pool.push(buf);
+    if (reuse && buf.length === this.pieceLength && this.pool.length < this.poolMax) this.pool.push(buf);
   }
 
   /** Frees the buffers kept for reuse (e.g. once the download is done). */

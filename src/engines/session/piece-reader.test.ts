@@ -39,3 +39,18 @@ test('serves blocks from one read per piece; lazily verifies and reports bad pie
   assert.deepEqual([...(await r.readBlock(2, 0, 20))].slice(0, 2), [80, 81]);
   await assert.rejects(r.readBlock(2, 10, 20), (e: Error & { code?: string }) => e.code === 'BT_ERR_PIECE_RANGE');
 });
+
+test('cachedBlock answers synchronously from cached pieces only, including pieces inserted after download', async () => {
+  const storage = new CountingStorage([{ path: ['f'], length: 100, offset: 0 }]);
+  await storage.write(0, Uint8Array.from({ length: 100 }, (_, i) => i));
+  const r = new PieceReader({ storage, hasher: pool }, { pieceLength: 40, totalLength: 100, cacheBytes: 80 });
+  assert.equal(r.cachedBlock(0, 0, 10), undefined, 'not read yet');
+  await r.readBlock(0, 0, 1);
+  assert.deepEqual([...r.cachedBlock(0, 5, 3)!], [5, 6, 7]);
+  assert.equal(r.cachedBlock(0, 35, 10), undefined, 'outside the piece');
+  r.insert(1, new Uint8Array(40).fill(9));
+  assert.deepEqual([...r.cachedBlock(1, 0, 2)!], [9, 9]);
+  r.insert(2, new Uint8Array(20).fill(7)); // over the 80-byte budget: the least recently used (0) goes
+  assert.equal(r.cachedBlock(0, 0, 1), undefined);
+  assert.equal(storage.reads, 1);
+});

@@ -14,7 +14,11 @@ import type { Uploader } from './uploader.js';
 
 export class TorrentPeers {
   private readonly peers = new Set<PeerSession>();
-  private readonly choker = new Choker<PeerSession>();
+  /**
+   * Eight regular upload slots, libtorrent's default (`unchoke_slots_limit`); mainline's four
+   * leave half of a small swarm waiting for an optimistic unchoke.
+   */
+  private readonly choker = new Choker<PeerSession>({ uploadSlots: 8 });
   private rechokeSoon = false;
 
   constructor(
@@ -24,6 +28,15 @@ export class TorrentPeers {
     private readonly uploader: Uploader,
     private readonly hooks: { connected(info: PeerInfo): void; disconnected(info: PeerInfo, reason: string): void },
   ) {}
+
+  /** Whether a connected peer that wants data from us lacks `piece` (it may request it soon). */
+  mayRequest(piece: number): boolean {
+    for (const p of this.peers) {
+      if (!p.wire.peerInterested || p.has === 'all') continue;
+      if (p.has === undefined || !p.has.get(piece)) return true;
+    }
+    return false;
+  }
 
   /** A peer passed its handshake: hook up its events and tell it what we have. */
   attach(peer: PeerSession): void {

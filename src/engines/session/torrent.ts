@@ -42,10 +42,11 @@ import { parseHostPort } from '../../util/ip.js';
 const TICK_MS = 1_000;
 const RESUME_SAVE_MS = 30_000;
 /**
- * Memory for pieces being assembled and verified: 32 MiB (eight times a peer's 4 MiB queue of
- * requests, leaving room for pieces waiting on hashing and the disk), or eight pieces when pieces are large, so big pieces still overlap.
+ * Memory for pieces being assembled and verified: 16 MiB (four times a peer's 4 MiB queue of
+ * requests; pieces are hashed as they complete, so only the disk write keeps them longer), or
+ * eight pieces when pieces are large, so big pieces still overlap.
  */
-const ASSEMBLY_MEMORY = 32 * 1024 * 1024;
+const ASSEMBLY_MEMORY = 16 * 1024 * 1024;
 const ASSEMBLY_MIN_PIECES = 8;
 /** Whole pieces cached for uploads. */
 const READ_CACHE = 16 * 1024 * 1024;
@@ -358,7 +359,11 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.fail(err);
       return;
     }
-    this.transfer.assembler.release(data);
+    // A verified piece that a connected peer still lacks and may ask for stays in the read cache
+    // (the buffer moves there instead of back to the pool): no disk read to upload it.
+    const cache = ok && this.peers.mayRequest(piece);
+    if (cache) this.reader.insert(piece, data);
+    this.transfer.assembler.release(data, !cache);
     if (this.stateValue === 'removed' || this.stateValue === 'error') return;
     if (!ok) {
       this.hashFailures++;
@@ -367,11 +372,13 @@ export class Torrent extends Emitter<TorrentEvents> {
         this.warn(new TorrentkitError('BT_ERR_PEER_CORRUPT', `banned ${culprit.key}: sent corrupt data for piece ${piece}`));
         this.swarm.ban(culprit);
       }
+      this.transfer.memoryReleased();
       return;
     }
     this.markHave(piece);
     this.emit('pieceVerified', piece);
     this.checkDone();
+    this.transfer.memoryReleased();
   }
 
   private markHave(piece: number): void {

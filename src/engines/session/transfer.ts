@@ -210,6 +210,16 @@ export class Transfer {
     if (pipe === undefined || pipe.room(now) >= Math.min(REFILL_BATCH, Math.max(1, pipe.depth(now) >> 2))) this.fill(peer);
   }
 
+  /**
+   * A piece's buffer went back to the assembler (verified and written, or failed): fills that
+   * waited for memory go on now rather than at the next block or tick.
+   */
+  memoryReleased(): void {
+    if (this.blockedAtBytes === Number.POSITIVE_INFINITY || this.assembler.bytesInUse >= this.blockedAtBytes) return;
+    this.blockedAtBytes = Number.POSITIVE_INFINITY;
+    for (const p of this.peers) this.fill(p);
+  }
+
   /** The piece is verified and stored: cancel leftover requests, update interest. */
   pieceVerified(piece: number): void {
     const cancel = this.picker.pieceVerified(piece);

@@ -102,18 +102,16 @@ export class Uploader {
       }
       for (const b of this.deps.buckets) b.tryTake(block.length, now);
       q.queue.shift();
+      const cached = this.deps.reader.cachedBlock(block.index, block.begin, block.length);
+      if (cached) {
+        this.send(peer, block, cached);
+        continue;
+      }
       q.reading++;
       this.deps.reader.readBlock(block.index, block.begin, block.length).then(
         (data) => {
           q.reading--;
-          // piece() answers false both for "no such request pending" and "over the high-water
-          // mark"; the payload counter tells whether the block went out.
-          const before = peer.wire.stats.payloadSent;
-          peer.wire.piece(block.index, block.begin, data);
-          if (peer.wire.stats.payloadSent > before) {
-            peer.up.add(data.length, this.deps.clock.now());
-            this.hooks.onPayload(peer, data.length);
-          }
+          this.send(peer, block, data);
           if (this.queues.get(peer) === q) this.pump(peer, q);
         },
         (err) => {
@@ -125,6 +123,17 @@ export class Uploader {
       );
     }
     this.readAhead(q);
+  }
+
+  private send(peer: PeerSession, block: BlockRef, data: Uint8Array): void {
+    // piece() answers false both for "no such request pending" and "over the high-water mark";
+    // the payload counter tells whether the block went out.
+    const before = peer.wire.stats.payloadSent;
+    peer.wire.piece(block.index, block.begin, data);
+    if (peer.wire.stats.payloadSent > before) {
+      peer.up.add(data.length, this.deps.clock.now());
+      this.hooks.onPayload(peer, data.length);
+    }
   }
 
   /** Starts reading the next pieces the peer asked for while the current one is sent. */

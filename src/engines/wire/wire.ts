@@ -127,7 +127,7 @@ export class Wire extends Emitter<WireEvents> {
     }
     this.decoder = new WireDecoder(
       { handshake: (h) => this.onHandshake(h), message: (m) => this.onMessage(m) },
-      { pieceCount: options.pieceCount, maxMessageLength: options.maxMessageLength },
+      { pieceCount: options.pieceCount, maxMessageLength: options.maxMessageLength, volatileChunks: conn.volatileData === true },
     );
   }
 
