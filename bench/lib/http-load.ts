@@ -18,6 +18,11 @@ export interface HttpLoadResult {
   errors: number;
   /** Requests still unanswered when the run ended (counted with an infinite latency). */
   lost: number;
+  /**
+   * Connections the server closed. A server that closes after every answer (opentracker) makes
+   * this generator reconnect per request, and then the generator, not the server, sets the pace.
+   */
+  reconnects: number;
   sample: string;
 }
 
@@ -33,6 +38,7 @@ export async function httpLoad(opts: { port: number; hashes: Uint8Array[]; peers
   let errors = 0;
   let sample = '';
   let stopped = false;
+  let reconnects = 0;
   const idle: Conn[] = [];
 
   const fail = (why: string) => {
@@ -68,7 +74,10 @@ export async function httpLoad(opts: { port: number; hashes: Uint8Array[]; peers
           due.splice(dueHead, 0, this.sentAt);
           this.sentAt = -1;
         }
-        if (!stopped) this.connect();
+        if (!stopped) {
+          reconnects++;
+          this.connect();
+        }
       });
     }
 
@@ -150,5 +159,5 @@ export async function httpLoad(opts: { port: number; hashes: Uint8Array[]; peers
   for (let k = 0; k < lost; k++) latencies.push(Number.POSITIVE_INFINITY);
   latencies.sort((a, b) => a - b);
   const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] : Number.NaN);
-  return { requests: done, perSecond: done / secs, p50Ms: q(0.5), p99Ms: q(0.99), errors, lost, sample };
+  return { requests: done, perSecond: done / secs, p50Ms: q(0.5), p99Ms: q(0.99), errors, lost, reconnects, sample };
 }
