@@ -161,7 +161,7 @@ async function single(): Promise<Row[]> {
   const peer = `127.0.0.1:${seedPort}`;
   const ariaPort = await freePort();
   const leechers: Record<string, (dir: string) => Peer> = {
-    torrentkit: (dir) => run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--peer', peer, '--port', '0', '--bind', '127.0.0.1', '--quiet']),
+    torrentkit: (dir) => run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--no-dht', '--no-lsd', '--peer', peer, '--port', '0', '--bind', '127.0.0.1', '--quiet']),
     libtorrent: (dir) => run(PYTHON, [LT, 'leech', torrentFile, dir, '127.0.0.1', peer]),
     aria2: (dir) =>
       run('aria2c', [
@@ -248,7 +248,7 @@ async function torrentkitRss(mib: number): Promise<number | undefined> {
   const dir = join(work, 'small-leech');
   try {
     const seedPort = Number((await seeder.line(/^listening/)).split(' ')[1]);
-    const p = run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--peer', `127.0.0.1:${seedPort}`, '--port', '0', '--bind', '127.0.0.1', '--quiet']);
+    const p = run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--no-dht', '--no-lsd', '--peer', `127.0.0.1:${seedPort}`, '--port', '0', '--bind', '127.0.0.1', '--quiet']);
     const code = await p.exited;
     if (code !== 0) throw new Error(`exited ${code}`);
     console.log(`torrentkit: ${mib} MiB, peak RSS ${(p.peakRss() / MIB).toFixed(0)} MiB`);
@@ -269,7 +269,7 @@ async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, see
     const seeder =
       kind === 'libtorrent'
         ? run(PYTHON, [LT, 'seed', torrentFile, seedDir, '127.0.0.2'])
-        : run(process.execPath, [...CLI_FLAGS, CLI, 'seed', torrentFile, '-o', seedDir, '--assume-complete', '--port', '0', '--bind', '127.0.0.2', '--json']);
+        : run(process.execPath, [...CLI_FLAGS, CLI, 'seed', torrentFile, '-o', seedDir, '--no-dht', '--no-lsd', '--assume-complete', '--port', '0', '--bind', '127.0.0.2', '--json']);
     peers.push(seeder);
     await seeder.line(kind === 'libtorrent' ? /^listening/ : /"type":"seeding"/);
     const t0 = performance.now();
@@ -281,7 +281,7 @@ async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, see
       const p =
         kind === 'libtorrent'
           ? run(PYTHON, [LT, 'leech', torrentFile, dir, addr], { LT_KEEP: '1' })
-          : run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--keep-seeding', '--port', '0', '--bind', addr, '--json']);
+          : run(process.execPath, [...CLI_FLAGS, CLI, 'download', torrentFile, '-o', dir, '--no-dht', '--no-lsd', '--keep-seeding', '--port', '0', '--bind', addr, '--json']);
       leechers.push(p);
       peers.push(p);
     }

@@ -19,7 +19,7 @@ const RUNS = 7;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function ours(dir: string, uri: string): Promise<{ peer: number; metadata: number }> {
-  const client = new Client({ path: dir, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  const client = new Client({ lsd: false, dht: false, path: dir, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
   try {
     await client.listen();
     const t0 = performance.now();

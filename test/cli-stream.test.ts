@@ -14,24 +14,24 @@ test('stream --list, --stdout and errors', async (t) => {
   const dir = tempDir(t);
   const content = await makeContent(join(dir, 'seed'), 'pack', { 'big.mkv': 700_000, 'small.mp4': 90_000, 'notes.txt': 300 }, { pieceLength: 32 * 1024 });
   writeFileSync(join(dir, 'pack.torrent'), content.torrent);
-  const list = runCli(['stream', 'pack.torrent', '--list', '-o', 'out'], { cwd: dir });
+  const list = runCli(['stream', 'pack.torrent', '--no-dht', '--no-lsd', '--list', '-o', 'out'], { cwd: dir });
   assert.equal(list.status, 0, list.stderr);
   const rows = list.stdout.trim().split('\n').map((l) => l.split('\t'));
   assert.deepEqual(rows.map((r) => r[2]).sort(), ['pack/big.mkv', 'pack/notes.txt', 'pack/small.mp4']);
-  const bad = runCli(['stream', 'pack.torrent', '--select', '9', '-o', 'out'], { cwd: dir });
+  const bad = runCli(['stream', 'pack.torrent', '--no-dht', '--no-lsd', '--select', '9', '-o', 'out'], { cwd: dir });
   assert.equal(bad.status, 2, 'usage errors exit 2');
   assert.match(bad.stderr, /BT_ERR_CLI_USAGE/);
-  const both = runCli(['stream', 'pack.torrent', '--stdout', '--mpv'], { cwd: dir });
+  const both = runCli(['stream', 'pack.torrent', '--no-dht', '--no-lsd', '--stdout', '--mpv'], { cwd: dir });
   assert.match(both.stderr, /BT_ERR_CLI_USAGE/);
-  const noPlayer = runCli(['stream', 'pack.torrent', '--port', '0', '-o', 'out', '--player', 'no-such-player-here', '--quiet'], { cwd: dir });
+  const noPlayer = runCli(['stream', 'pack.torrent', '--no-dht', '--no-lsd', '--port', '0', '-o', 'out', '--player', 'no-such-player-here', '--quiet'], { cwd: dir });
   assert.notEqual(noPlayer.status, 0);
   assert.match(noPlayer.stderr, /BT_ERR_PLAYER/);
 
-  const seeder = new Client({ path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  const seeder = new Client({ lsd: false, dht: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
   t.after(() => seeder.close());
   await (await seeder.add(content.torrent)).whenDone();
   const small = rows.find((r) => r[2] === 'pack/small.mp4')![0];
-  const cli = startCli(['stream', 'pack.torrent', '--stdout', '--quiet', '--select', small, '-o', 'out2', '--remove', '--peer', `127.0.0.1:${seeder.port}`], dir);
+  const cli = startCli(['stream', 'pack.torrent', '--no-dht', '--no-lsd', '--stdout', '--quiet', '--select', small, '-o', 'out2', '--remove', '--peer', `127.0.0.1:${seeder.port}`], dir);
   t.after(() => {
     if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   });

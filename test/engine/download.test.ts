@@ -11,7 +11,7 @@ import { makeContent } from '../helpers/swarm.js';
 import { tempDir } from '../helpers/tools.js';
 
 function client(path: string, extra: Record<string, unknown> = {}): Client {
-  return new Client({ path, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1, ...extra });
+  return new Client({ lsd: false, dht: false, path, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1, ...extra });
 }
 
 test('a leecher downloads a multi-file torrent from a seeder and the files are identical', async (t) => {

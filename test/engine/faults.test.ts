@@ -55,13 +55,16 @@ test('a peer that sends corrupt blocks is identified and banned; the download co
 test('a peer that vanishes in the middle of a piece: its partial piece is finished by another peer', { timeout: 90_000 }, async (t) => {
   const dir = tempDir(t, 'tk-fault-');
   const content = await makeContent(join(dir, 'seed'), 'set', FILES, { pieceLength: 64 * 1024 });
-  // Serves five good blocks (one whole piece of four and one block of the next), then drops the
-  // connection without a word on the sixth request.
-  const vanisher = await startScriptedPeer(t, content, '127.0.0.3', (_b, i) => (i < 5 ? 'data' : 'vanish'));
+  // Serves five good blocks (one whole piece of four and one block of the next), leaves the rest
+  // unanswered, and drops the connection without a word once the leecher holds those five blocks
+  // (dropped earlier, a reset could discard blocks still in the leecher's socket buffer).
+  const vanisher = await startScriptedPeer(t, content, '127.0.0.3', (_b, i) => (i < 5 ? 'data' : 'ignore'));
   const leecher = tkClient(join(dir, 'leech'), { localAddress: '127.0.0.2', bindAddress: '127.0.0.2' });
   t.after(() => leecher.close());
   const l = await leecher.add(content.torrent, { peers: [`127.0.0.3:${vanisher.port}`] });
   const gone = new Promise<string>((resolve) => l.once('peerDisconnected', (_p, reason) => resolve(reason)));
+  for (let i = 0; i < 600 && l.stats().downloaded < 5 * 16 * 1024; i++) await new Promise((r) => setTimeout(r, 50));
+  vanisher.vanish();
   await gone;
   assert.equal(vanisher.served, 5);
   const before = l.stats();

@@ -15,7 +15,7 @@ import { makeContent } from '../helpers/swarm.js';
 import { tempDir } from '../helpers/tools.js';
 
 function client(path: string, host: string, bootstrap: string): Client {
-  return new Client({ path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, dht: { port: 0 }, bootstrap: [bootstrap] });
+  return new Client({ lsd: false, path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, dht: { port: 0 }, bootstrap: [bootstrap] });
 }
 
 test('a bare info hash downloads from a seeder found only through the DHT', async (t) => {
@@ -38,7 +38,13 @@ test('a bare info hash downloads from a seeder found only through the DHT', asyn
   await announced;
   const seederDhtPort = await seeder.startDht();
   const magnet = await leecher.addMagnet(toHex(content.meta.id));
-  const peer = await new Promise<{ address: string; source: string }>((resolve) => magnet.once('peerConnected', resolve));
+  const peer = await new Promise<{ address: string; source: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no peer connected through the DHT in 60 s')), 60_000);
+    magnet.once('peerConnected', (p) => {
+      clearTimeout(timer);
+      resolve(p);
+    });
+  });
   assert.equal(peer.address, '127.0.0.3');
   assert.equal(peer.source, 'dht');
   const torrent = await magnet.whenTorrent({ signal: AbortSignal.timeout(30_000) });
@@ -50,6 +56,8 @@ test('a bare info hash downloads from a seeder found only through the DHT', asyn
     await new Promise((r) => setTimeout(r, 50));
   }
   assert.ok(leecher.dht!.nodes().some((n) => n.address === '127.0.0.3' && n.port === seederDhtPort), 'seeder node learnt from its port message');
+  // Closed here, before the temporary folder is removed (after-hooks run in registration order).
+  await Promise.all([seeder.close(), leecher.close()]);
 });
 
 test('private torrents stay out of the DHT', async (t) => {
@@ -72,4 +80,21 @@ test('private torrents stay out of the DHT', async (t) => {
   // The private torrent was added (and ready) first: had it been announced, it would be by now.
   assert.ok(announcedHashes.has(toHex(pub.meta.id)));
   assert.equal(announcedHashes.has(toHex(meta.id)), false, 'the private torrent is not announced');
+  await seeder.close();
+});
+
+test('the DHT is on by default: a client given only bootstrap nodes joins them; dht: false has none', async (t) => {
+  const dir = tempDir(t);
+  const router = createDhtNode({ address: '127.0.0.2', port: 0, bootstrap: [] });
+  await router.start();
+  t.after(() => router.close());
+  const plain = new Client({ lsd: false, path: join(dir, 'a'), port: 0, bindAddress: '127.0.0.5', localAddress: '127.0.0.5', bootstrap: [`127.0.0.2:${router.address().port}`] });
+  const off = new Client({ lsd: false, dht: false, path: join(dir, 'b'), port: 0, bindAddress: '127.0.0.6', localAddress: '127.0.0.6' });
+  t.after(() => Promise.all([plain.close(), off.close()]));
+  assert.ok(plain.dht, 'no `dht` option: a DHT node');
+  assert.equal(off.dht, undefined);
+  const port = await plain.startDht();
+  assert.ok(port !== undefined && port > 0);
+  for (let i = 0; i < 100 && router.stats().nodes === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(router.stats().nodes, 1, 'the router learnt of the client node');
 });

@@ -12,7 +12,7 @@ import { makeContent } from '../helpers/swarm.js';
 import { tempDir } from '../helpers/tools.js';
 
 function client(path: string, extra: Partial<ClientOptions> = {}): Client {
-  return new Client({ path, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1, ...extra });
+  return new Client({ lsd: false, dht: false, path, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1, ...extra });
 }
 
 test('a magnet link with x.pe fetches the metadata from a torrentkit seeder, then downloads the files', async (t) => {

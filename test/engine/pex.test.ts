@@ -13,7 +13,7 @@ import { makeContent } from '../helpers/swarm.js';
 import { tempDir } from '../helpers/tools.js';
 
 function client(path: string, host: string): Client {
-  return new Client({ path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, pex: { intervalMs: 400 } });
+  return new Client({ lsd: false, dht: false, path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, pex: { intervalMs: 400 } });
 }
 
 test('leechers that know only the seeder find each other through PEX', async (t) => {

@@ -12,7 +12,7 @@ import { makeContent } from '../helpers/swarm.js';
 import { tempDir } from '../helpers/tools.js';
 
 function client(path: string, host = '127.0.0.1', extra: Record<string, unknown> = {}): Client {
-  return new Client({ path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, ...extra });
+  return new Client({ lsd: false, dht: false, path, port: 0, bindAddress: host, localAddress: host, hashThreads: 1, ...extra });
 }
 
 async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {

@@ -15,7 +15,7 @@ import { PYTHON } from './tools.js';
 
 /** A torrentkit client on loopback for tests. */
 export function tkClient(path: string, extra: Record<string, unknown> = {}): Client {
-  return new Client({ path, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1, ...extra });
+  return new Client({ lsd: false, dht: false, path, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1, ...extra });
 }
 
 /** Asserts that every file of `content` is byte-identical below `dir/<name>`. */

@@ -23,6 +23,8 @@ export interface ScriptedPeer {
   served: number;
   /** Connections whose handshake we accepted. */
   connections: number;
+  /** Drops every connection now, without a word (a peer that vanishes). */
+  vanish(): void;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,16 @@ export async function startScriptedPeer(
 ): Promise<ScriptedPeer> {
   const whole = wholeContent(content);
   const wires = new Set<Wire>();
-  const peer: ScriptedPeer = { port: 0, requests: [], served: 0, connections: 0, close: async () => {} };
+  const peer: ScriptedPeer = {
+    port: 0,
+    requests: [],
+    served: 0,
+    connections: 0,
+    vanish: () => {
+      for (const w of wires) w.destroy('local');
+    },
+    close: async () => {},
+  };
   const listener = await tcpTransport.listen({ host, port: 0 }, (conn) => {
     const wire = new Wire(conn, { clock: systemClock }, {
       direction: 'incoming',

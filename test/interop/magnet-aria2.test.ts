@@ -56,7 +56,7 @@ test('torrentkit fetches the metadata from an aria2 seeder (x.pe) and downloads'
   const port = await freePort('127.0.0.2');
   const seed = aria2([`--dir=${join(dir, 'seed')}`, '--seed-ratio=0.0', '--check-integrity=true', `--listen-port=${port}`, join(dir, 'pack.torrent')]);
   t.after(() => seed.stop());
-  const client = new Client({ path: join(dir, 'leech'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  const client = new Client({ lsd: false, dht: false, path: join(dir, 'leech'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
   t.after(() => client.close());
   const magnet = await client.addMagnet(`magnet:?xt=urn:btih:${toHex(content.meta.id)}&x.pe=127.0.0.2:${port}`);
   const torrent = await magnet.whenTorrent({ signal: AbortSignal.timeout(45_000) }).catch((err: Error) => {
@@ -74,7 +74,7 @@ test('aria2 fetches the metadata of a magnet link from a torrentkit seeder', asy
   const announce = `http://127.0.0.1:${tracker.httpPort}/announce`;
   const dir = tempDir(t);
   const content = await makeContent(join(dir, 'seed'), 'tkaria', { 'x.bin': 200_000, 'y/z.bin': 4_321 }, { pieceLength: 16 * 1024, announce: [announce] });
-  const seeder = new Client({ path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  const seeder = new Client({ lsd: false, dht: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
   t.after(() => seeder.close());
   const seeding = await seeder.add(content.torrent);
   await seeding.whenDone();

@@ -31,7 +31,7 @@ test('torrentkit fetches the metadata from a libtorrent seeder (x.pe) and downlo
   const lt = new LtPeer({ mode: 'seed', dir: join(dir, 'seed'), name: 'payload.bin', piece_length: PIECE, listen_ip: '127.0.0.2' });
   t.after(() => lt.close());
   const ready = await lt.waitFor('ready', 30_000);
-  const client = new Client({ path: join(dir, 'leech'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  const client = new Client({ lsd: false, dht: false, path: join(dir, 'leech'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
   t.after(() => client.close());
   const magnet = await client.addMagnet(`magnet:?xt=urn:btih:${ready.info_hash as string}&x.pe=127.0.0.2:${ready.port as number}`);
   const torrent = await magnet.whenTorrent({ signal: AbortSignal.timeout(30_000) });
@@ -44,7 +44,7 @@ test('libtorrent fetches the metadata from a torrentkit seeder through a magnet 
   if (!requireLibtorrent(t)) return;
   const dir = tempDir(t);
   const content = await makeContent(join(dir, 'seed'), 'tkpack', { 'one.bin': 300_000, 'two/three.bin': 123_457 }, { pieceLength: PIECE });
-  const seeder = new Client({ path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  const seeder = new Client({ lsd: false, dht: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
   t.after(() => seeder.close());
   await (await seeder.add(content.torrent)).whenDone();
   const hex = Buffer.from(content.meta.id).toString('hex');
@@ -87,6 +87,7 @@ test('a bare info hash downloads from a libtorrent seeder found only through the
     bindAddress: '127.0.0.3',
     localAddress: '127.0.0.3',
     hashThreads: 1,
+    lsd: false,
     dht: { port: 0 },
     bootstrap: [`127.0.0.1:${router.address().port}`],
   });

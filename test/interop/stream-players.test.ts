@@ -32,13 +32,13 @@ test('ffprobe, ffmpeg -ss and mpv play a video from torrentkit stream while it d
   writeFileSync(join(folder, 'movie.srt'), '1\n00:00:01,000 --> 00:00:03,000\nhello\n');
   const torrent = await torrentOf(folder, 256 * 1024);
   writeFileSync(join(dir, 'movie.torrent'), torrent);
-  const seeder = new Client({ path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.2', localAddress: '127.0.0.2', hashThreads: 2 });
+  const seeder = new Client({ lsd: false, dht: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.2', localAddress: '127.0.0.2', hashThreads: 2 });
   t.after(() => seeder.close());
   const s = await seeder.add(torrent, { uploadLimit: SEED_RATE });
   await s.whenDone();
   const size = s.files.find((f) => f.name === 'movie.mp4')!.length;
 
-  const cli = startCli(['stream', 'movie.torrent', '-o', 'leech1', '--port', '0', '--peer', `127.0.0.2:${seeder.port}`], dir);
+  const cli = startCli(['stream', 'movie.torrent', '-o', 'leech1', '--port', '0', '--no-dht', '--no-lsd', '--peer', `127.0.0.2:${seeder.port}`], dir);
   t.after(() => {
     if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
   });
@@ -65,7 +65,7 @@ test('ffprobe, ffmpeg -ss and mpv play a video from torrentkit stream while it d
   // mpv started by the command itself on a fresh download; the command ends when mpv does.
   const uploadedBefore = s.stats().uploaded;
   const withMpv = startCli(
-    ['stream', 'movie.torrent', '-o', 'leech2', '--port', '0', '--quiet', '--mpv', '--subtitles', 'seed/movie/movie.srt',
+    ['stream', 'movie.torrent', '-o', 'leech2', '--port', '0', '--no-dht', '--no-lsd', '--quiet', '--mpv', '--subtitles', 'seed/movie/movie.srt',
       '--player-args=--no-config --vo=null --ao=null --start=5 --length=3', '--peer', `127.0.0.2:${seeder.port}`],
     dir,
   );

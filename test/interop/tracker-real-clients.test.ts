@@ -80,7 +80,9 @@ async function aria2(t: TestContext, args: string[]): Promise<ChildProcess> {
       '--bt-enable-lpd=false',
       '--enable-peer-exchange=false',
       '--disable-ipv6=true',
-      `--listen-port=${port}`,
+      // A range: a port found free a moment ago may be taken by a parallel test; aria2 takes
+      // the first one it can bind (peers find it through the tracker, whatever the port).
+      `--listen-port=${port}-${Math.min(65535, port + 40)}`,
       '--console-log-level=warn',
       '--summary-interval=0',
       '--check-integrity=true',
@@ -127,8 +129,11 @@ async function swarm(t: TestContext, scheme: 'http' | 'udp', seederKind: 'libtor
   }
   if (leecherKind === 'aria2') {
     const leech = await aria2(t, ['--seed-time=0', `--dir=${join(dir, 'leech')}`, torrent]);
+    let output = '';
+    leech.stdout?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
+    leech.stderr?.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-4000)));
     const code = await new Promise<number | null>((resolve) => leech.once('exit', resolve));
-    assert.equal(code, 0, 'aria2 finished the download');
+    assert.equal(code, 0, `aria2 finished the download; its output: ${output}`);
   } else {
     const leech = spawn(PYTHON, [LT, 'leech', torrent, join(dir, 'leech')], { stdio: ['ignore', 'pipe', 'pipe'] });
     own(t, leech);

@@ -2,6 +2,26 @@
  * Two `webtorrent` clients (each in its own Node process, WebRTC through node-datachannel on
  * loopback) find each other through torrentkit's WebSocket tracker and complete a download: the
  * tracker relays their offers and answers and counts the announces.
+ *
+ * Why it used to fail about one run in two (the data channel never opened), and what is left:
+ * - Glare, fixed in the relay. Each client answered the other's offer; WebTorrent keeps one
+ *   connection per remote peer id, so each side kept a different half-open connection and both
+ *   died, again at every re-announce. In 20 runs before the fix 11 failed, every one of them that
+ *   way; the same clients against the `bittorrent-tracker` server (same 5 s interval) failed 10 of
+ *   20, the same way. The relay now keeps offers from crossing a pending one
+ *   (src/engines/tracker-server/ws-relay.ts, "Glare"): 0 of 45 runs since showed it.
+ * - A race in libdatachannel 0.24.5 (under node-datachannel 0.33.4), not fixable from here: its
+ *   setRemoteDescription() gives the ICE agent the answer before it stores the description that
+ *   the DTLS fingerprint check reads. The answerer has been running ICE since it got the offer
+ *   (simple-peer sends its answer only after a 5 s ICE wait), so the offerer's ICE connects at once
+ *   and the DTLS handshake can reach the check first: "DTLS alert: unknown CA", then "Got a remote
+ *   candidate without ICE transport". It hit 5 of 45 runs (more on a loaded machine). The
+ *   answering side never sees that connection close and WebTorrent drops it after its 25 s connect
+ *   timeout; the next offers then connect. So the download may take ~50 or ~80 s instead of
+ *   ~13 s, and the wait below leaves room for several such retries. Of 15 runs of this test on a
+ *   shared machine (load average 8 to 17) all passed: 14 in 12-25 s, one in 81 s.
+ * It runs alone after the parallel phase of `npm test` (scripts/test.js): the clients' handshake
+ * timers are tight on a saturated 2-core machine.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -15,7 +35,7 @@ import { ROOT, tempDir } from '../helpers/tools.js';
 
 const PEER = join(ROOT, 'test/interop/fixtures/webtorrent-peer.mjs');
 
-function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc: ChildProcess; next: () => Promise<Record<string, unknown>> } {
+function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc: ChildProcess; next: (waitMs?: number) => Promise<Record<string, unknown>> } {
   const proc = spawn(process.execPath, [PEER, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(
     () =>
@@ -45,11 +65,11 @@ function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc:
       else lines.push(l);
     }
   });
-  const next = () =>
+  const next = (waitMs = 90_000) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const l = lines.shift();
       if (l) return resolve(l);
-      const timer = setTimeout(() => reject(new Error(`webtorrent peer timed out: ${stderr}`)), 90_000);
+      const timer = setTimeout(() => reject(new Error(`webtorrent peer timed out: ${stderr}`)), waitMs);
       waiters.push((x) => {
         clearTimeout(timer);
         resolve(x);
@@ -58,41 +78,23 @@ function runPeer(t: { after(fn: () => unknown): void }, args: string[]): { proc:
   return { proc, next };
 }
 
-test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 300_000 }, async (t) => {
-  // Often passes in about 13 s, but the two webtorrent processes' WebRTC data channel sometimes
-  // never opens (even with the machine idle), so it runs by hand only:
-  // TORRENTKIT_WEBRTC_TESTS=1 npm test -- test/interop/tracker-webtorrent.test.ts
-  if (process.env.TORRENTKIT_WEBRTC_TESTS !== '1') {
-    t.skip('set TORRENTKIT_WEBRTC_TESTS=1 to run the WebRTC (webtorrent) tracker test');
-    return;
-  }
+test('two webtorrent clients find each other through the WebSocket tracker', { timeout: 230_000 }, async (t) => {
   const dir = tempDir(t);
-  // A short interval makes webtorrent re-announce (with fresh offers) soon if a first WebRTC
-  // attempt fails on a busy machine.
+  // A 5 s interval makes both peers re-announce with fresh offers while their first handshake is
+  // still under way (simple-peer waits 5 s for ICE before it sends an offer or an answer): the
+  // race between crossing offers that the relay must keep apart (see ws-relay.ts, "Glare").
   const tracker = await startTracker({ httpPort: 0, ws: true, store: 'memory:', intervalS: 5 });
   t.after(() => tracker.close());
   const announce = `ws://127.0.0.1:${tracker.httpPort}`;
   const data = randomBytes(300_000);
   writeFileSync(join(dir, 'in.bin'), data);
-  // WebRTC between two webtorrent processes (node-datachannel) sometimes never opens its data
-  // channel; a second pair of fresh processes is tried once before the test fails. The tracker's
-  // relaying is what is under test, and a broken relay fails both attempts.
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= 2; attempt++) {
-    const seeder = runPeer(t, ['seed', join(dir, 'in.bin'), announce]);
-    const leecher = await seeder.next().then(({ magnet }) => runPeer(t, ['leech', String(magnet), announce, join(dir, `out${attempt}.bin`)]));
-    try {
-      assert.deepEqual(await leecher.next(), { done: true });
-      assert.ok(readFileSync(join(dir, `out${attempt}.bin`)).equals(data), 'leecher got the exact bytes');
-      lastError = undefined;
-      break;
-    } catch (err) {
-      lastError = err;
-      seeder.proc.kill('SIGKILL');
-      leecher.proc.kill('SIGKILL');
-    }
-  }
-  if (lastError) throw lastError;
+  const seeder = runPeer(t, ['seed', join(dir, 'in.bin'), announce]);
+  const { magnet } = await seeder.next();
+  const leecher = runPeer(t, ['leech', String(magnet), announce, join(dir, 'out.bin')]);
+  // Five handshakes lost to the libdatachannel race above (~35 s each) still fit, within the
+  // runner's 240 s per test (scripts/test.js).
+  assert.deepEqual(await leecher.next(200_000), { done: true });
+  assert.ok(readFileSync(join(dir, 'out.bin')).equals(data), 'leecher got the exact bytes');
   const stats = JSON.parse(new TextDecoder().decode((await nodeHttpGet.get(`http://127.0.0.1:${tracker.httpPort}/stats.json`)).body)) as {
     announces: { ws: number };
   };

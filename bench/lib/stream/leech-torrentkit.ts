@@ -8,7 +8,7 @@ import { Client } from '../../../src/adapters/node/client.js';
 const [magnet, dir, offsetsJson] = process.argv.slice(2);
 const offsets = JSON.parse(offsetsJson) as number[];
 const MiB = 1024 * 1024;
-const client = new Client({ path: dir, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1' });
+const client = new Client({ lsd: false, dht: false, path: dir, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1' });
 const t0 = performance.now();
 const torrent = await client.add(magnet);
 const metadataMs = performance.now() - t0;

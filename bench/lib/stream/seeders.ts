@@ -14,7 +14,7 @@ const clients: Client[] = [];
 const peers: string[] = [];
 for (const [i, r] of rates.split(',').map(Number).entries()) {
   const host = `127.0.0.${i + 2}`;
-  const c = new Client({ path: dataDir, port: 0, bindAddress: host, localAddress: host, hashThreads: 2, resumeDir: `${dataDir}/.resume-${i}` });
+  const c = new Client({ lsd: false, dht: false, path: dataDir, port: 0, bindAddress: host, localAddress: host, hashThreads: 2, resumeDir: `${dataDir}/.resume-${i}` });
   clients.push(c);
   const t = await c.add(torrent, { uploadLimit: r });
   await t.whenDone();

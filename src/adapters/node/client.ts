@@ -14,12 +14,14 @@ import type { AddOptions } from '../../engines/session/types.js';
 import type { Logger } from '../../util/logger.js';
 import { attachTrackers, type Discovery } from '../../engines/session/discovery.js';
 import { attachDhtToTorrent, combineDiscoveries, DhtDiscovery } from '../../engines/session/dht-discovery.js';
+import { attachLsdToMagnet, attachLsdToTorrent, LsdDiscovery, lsdUnavailable, type SessionLsd } from '../../engines/session/lsd-discovery.js';
 import { attachMagnetTrackers } from '../../engines/session/magnet/magnet-discovery.js';
 import type { MagnetTorrent } from '../../engines/session/magnet/magnet-torrent.js';
 import type { DhtNode } from '../../engines/dht/node.js';
 import type { BootstrapNode } from '../../engines/dht/types.js';
 import { TorrentkitError } from '../../util/errors.js';
-import { createDhtNode } from './dht.js';
+import { createDhtNode, createLsdService } from './dht.js';
+import { isIPv6 } from 'node:net';
 import { systemClock } from './clock.js';
 import { nodeDatagrams } from './datagram.js';
 import { httpGetFrom } from './http-get.js';
@@ -44,14 +46,31 @@ export interface ClientOptions extends Partial<SessionOptions> {
   logger?: Logger;
   /**
    * The DHT (BEP 5): one node for the client, used to find peers for every torrent and magnet
-   * link and to announce them (never for private torrents). Off unless `dht` or `bootstrap` is
-   * given; `dht: true` uses the public routers, tests pass their own `bootstrap` nodes.
+   * link and to announce them (never for private torrents). On by default, like libtorrent and
+   * WebTorrent, bootstrapped from the public routers unless `bootstrap` names other nodes; its UDP
+   * port is `dht.port`, else the client's `port`. `dht: false` turns it off (tests either turn it
+   * off or pass their own local `bootstrap` nodes).
    */
   dht?: boolean | ClientDhtOptions;
-  /** DHT bootstrap nodes, "host:port" (turns the DHT on). */
+  /** DHT bootstrap nodes, "host:port", instead of the public routers. */
   bootstrap?: readonly string[];
   /** Peer exchange, BEP 11 (default on; never for private torrents). */
   pex?: boolean | { intervalMs?: number };
+  /**
+   * Local Service Discovery, BEP 14 (default on, like libtorrent; never for private torrents):
+   * announces running torrents and magnet links to the multicast group and adds the local peers
+   * it hears of. The multicast goes through the interface of `bindAddress` when that names one
+   * (a client bound to 127.0.0.x stays on loopback), else through the default interface.
+   */
+  lsd?: boolean | ClientLsdOptions;
+}
+
+export interface ClientLsdOptions {
+  /** Local IPv4 address of the interface to join, send on and send from (default: see `lsd`). */
+  interfaceAddress?: string;
+  /** BEP 14 rates (defaults: each hash every 5 minutes, at most one packet a minute). */
+  announceIntervalMs?: number;
+  minSendIntervalMs?: number;
 }
 
 export interface ClientDhtOptions {
@@ -76,21 +95,58 @@ function parseBootstrap(hostPort: string): BootstrapNode {
 }
 
 function dhtFor(options: ClientOptions): DhtNode | undefined {
-  if (options.dht === false || (options.dht === undefined && options.bootstrap === undefined)) return undefined;
+  if (options.dht === false) return undefined;
   const cfg = typeof options.dht === 'object' ? options.dht : {};
   const bootstrap = options.bootstrap ? options.bootstrap.map(parseBootstrap) : cfg.bootstrap;
   return createDhtNode({
     address: cfg.address ?? options.bindAddress ?? '0.0.0.0',
-    port: cfg.port ?? 6881,
+    port: cfg.port ?? options.port ?? 6881,
     ...(bootstrap ? { bootstrap } : {}),
     ...(cfg.stateFile ? { stateFile: cfg.stateFile } : {}),
   });
+}
+
+/** The LSD interface: explicit, else the client's specific IPv4 bind address, else the default. */
+function lsdInterface(options: ClientOptions): string | undefined {
+  const cfg = typeof options.lsd === 'object' ? options.lsd : {};
+  if (cfg.interfaceAddress) return cfg.interfaceAddress;
+  const bind = options.bindAddress;
+  if (bind === undefined || bind === '0.0.0.0' || bind === '::') return undefined;
+  if (isIPv6(bind)) throw new TorrentkitError('BT_ERR_LSD_UNAVAILABLE', `LSD runs over IPv4 only; the client is bound to ${bind}`);
+  return bind;
+}
+
+type OpenLsd = SessionLsd & { closeService(): Promise<void> };
+interface LsdState {
+  discovery?: LsdDiscovery;
+  service?: Promise<OpenLsd | undefined>;
+}
+
+function lsdFor(options: ClientOptions, port: number, warn: (err: TorrentkitError) => void): () => Promise<OpenLsd | undefined> {
+  const cfg = typeof options.lsd === 'object' ? options.lsd : {};
+  return async () => {
+    if (port <= 0) return undefined;
+    try {
+      const opened = await createLsdService({
+        port,
+        interfaceAddress: lsdInterface(options),
+        announceIntervalMs: cfg.announceIntervalMs,
+        minSendIntervalMs: cfg.minSendIntervalMs,
+      });
+      opened.lsd.on('warning', (err) => options.logger?.warn('lsd', err.message));
+      return Object.assign(opened.lsd, { closeService: opened.close });
+    } catch (err) {
+      warn(lsdUnavailable(err));
+      return undefined;
+    }
+  };
 }
 
 export class Client extends Session {
   /** The client's DHT node, when enabled. */
   readonly dht: DhtNode | undefined;
   private readonly dhtStarted: () => Promise<DhtNode>;
+  private readonly lsd: LsdState;
 
   constructor(options: ClientOptions = {}) {
     const path = resolve(options.path ?? process.cwd());
@@ -100,6 +156,16 @@ export class Client extends Session {
     if (started === undefined && dht) void dhtStarted().catch(() => {});
     const trackerDeps = { clock: systemClock, rng: cryptoRng, http: httpGetFrom(options.localAddress), datagrams: nodeDatagrams, logger: options.logger };
     const reannounceMs = typeof options.dht === 'object' ? options.dht.reannounceMs : undefined;
+    // One LSD service for the client, opened with the TCP port it announces on first use.
+    const lsd: LsdState = {};
+    const lsdOf = (port: number): LsdDiscovery | undefined => {
+      if (options.lsd === false || port <= 0) return undefined;
+      if (!lsd.discovery) {
+        const start = lsdFor(options, port, (w) => this.emit('warning', w));
+        lsd.discovery = new LsdDiscovery(() => (lsd.service ??= start()));
+      }
+      return lsd.discovery;
+    };
     super(
       {
         clock: systemClock,
@@ -111,9 +177,11 @@ export class Client extends Session {
         logger: options.logger,
         nodeReadable: readerToNodeReadable,
         discovery: (torrent, { peerId, port }) => {
-          const trackers = attachTrackers(torrent, trackerDeps, { peerId, port, extraTrackers: options.trackers, retryMs: options.trackerRetryMs });
-          if (!dht) return trackers;
-          return combineDiscoveries(trackers, attachDhtToTorrent(torrent, dhtStarted, { clock: systemClock, port, intervalMs: reannounceMs }));
+          const parts: Discovery[] = [attachTrackers(torrent, trackerDeps, { peerId, port, extraTrackers: options.trackers, retryMs: options.trackerRetryMs })];
+          if (dht) parts.push(attachDhtToTorrent(torrent, dhtStarted, { clock: systemClock, port, intervalMs: reannounceMs }));
+          const lsd = lsdOf(port);
+          if (lsd) parts.push(attachLsdToTorrent(torrent, lsd));
+          return combineDiscoveries(...parts);
         },
         magnetDiscovery: (magnet: MagnetTorrent, { peerId, port }) => {
           const parts: Discovery[] = [attachMagnetTrackers(magnet, trackerDeps, { peerId, port, extraTrackers: options.trackers })];
@@ -122,6 +190,8 @@ export class Client extends Session {
             d.kick();
             parts.push(d);
           }
+          const lsd = lsdOf(port);
+          if (lsd) parts.push(attachLsdToMagnet(magnet, lsd));
           return combineDiscoveries(...parts);
         },
         wireFlags: dht ? { extended: true, fast: true, dht: true } : undefined,
@@ -146,6 +216,7 @@ export class Client extends Session {
     );
     this.dht = dht;
     this.dhtStarted = dhtStarted;
+    this.lsd = lsd;
   }
 
   /** Starts the DHT node (if enabled) and resolves with its UDP port. */
@@ -158,6 +229,8 @@ export class Client extends Session {
   override async close(): Promise<void> {
     await super.close();
     await this.dht?.close();
+    this.lsd.discovery?.close();
+    await (await this.lsd.service)?.closeService();
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Saves and loads a DHT node's id and routing table as a JSON file (written atomically). */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { DhtState, DhtStorage } from '../../engines/dht/types.js';
 
 export function dhtStateFile(path: string): DhtStorage {
@@ -18,6 +19,7 @@ export function dhtStateFile(path: string): DhtStorage {
     },
     async save(state) {
       const tmp = `${path}.tmp`;
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(tmp, `${JSON.stringify(state)}\n`);
       await rename(tmp, path);
     },

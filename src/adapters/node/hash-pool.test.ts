@@ -159,3 +159,38 @@ test('outputs may start at an offset into the stream', async (t) => {
   assert.equal(toHex(outs[2]), blocks(stream.subarray(41_000), 32_768, 'sha1'));
   assert.equal(outs[3].length, 0);
 });
+
+test('start() boots the workers ahead of the first job; close() is shared by every caller', async () => {
+  const pool = new HashPool({ threads: 2, inlineBytes: 0 });
+  pool.start();
+  pool.start(); // idempotent
+  const data = randomBytes(70_000);
+  const digest = await pool.hashBuffer(new Uint8Array(data), { algorithm: 'sha1' });
+  assert.equal(toHex(digest), createHash('sha1').update(data).digest('hex'));
+  const first = pool.close();
+  assert.equal(pool.close(), first, 'a second close() returns the same promise');
+  await first;
+  pool.start(); // no workers after close
+  await assert.rejects(pool.hashBuffer(new Uint8Array(1), { algorithm: 'sha1' }), (e) => isTorrentkitError(e, 'BT_ERR_HASHER_CLOSED'));
+});
+
+test('a worker holds the next job while it runs one; aborting the held job leaves the others intact', async (t) => {
+  const dir = tempDir(t);
+  const data = randomBytes(300_000);
+  writeFileSync(join(dir, 'f'), data);
+  const pool = new HashPool({ threads: 1, readSize: 4096, inlineBytes: 0 });
+  t.after(() => pool.close());
+  const job = { segments: [{ kind: 'file' as const, path: join(dir, 'f'), offset: 0, length: data.length }], outputs: [{ algorithm: 'sha1' as const, blockSize: 65_536 }] };
+  const controller = new AbortController();
+  const first = pool.hashRanges(job);
+  const second = pool.hashRanges(job, { signal: controller.signal }); // held by the worker
+  const third = pool.hashRanges(job); // queued here until a lane frees
+  controller.abort();
+  await assert.rejects(second, (e) => isTorrentkitError(e, 'BT_ERR_ABORTED'));
+  const expected = blocks(data, 65_536, 'sha1');
+  assert.equal(toHex((await first)[0]), expected);
+  assert.equal(toHex((await third)[0]), expected);
+  // Many jobs through one worker, every result in its place.
+  const many = await Promise.all(Array.from({ length: 9 }, (_, i) => pool.hashBuffer(data.subarray(i * 1000, i * 1000 + 5000), { algorithm: 'sha256' })));
+  many.forEach((d, i) => assert.equal(toHex(d), createHash('sha256').update(data.subarray(i * 1000, i * 1000 + 5000)).digest('hex')));
+});

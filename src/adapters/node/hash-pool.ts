@@ -11,8 +11,10 @@
  *   costs well under a millisecond, less than posting it to a worker and waking the worker up
  *   (and a download then starts no worker at all: each one is a V8 isolate of several MB). Only
  *   bigger buffers and file ranges go to the workers.
- * - Abort: a queued job is dropped; a running one is cancelled through a shared memory cell the
- *   worker checks after every chunk it reads.
+ * - Each worker holds up to `PIPELINE_DEPTH` jobs: the one it runs and the next, so it never waits
+ *   for this thread (which a busy machine may not schedule for milliseconds) between jobs.
+ * - Abort: a queued job is dropped; one given to a worker is cancelled through a shared memory cell
+ *   (one per pipeline lane) that the worker checks before it starts and after every chunk it reads.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -35,6 +37,8 @@ export interface HashPoolOptions {
 const DEFAULT_INLINE_BYTES = 4 * 1024 * 1024;
 
 const DEFAULT_READ_SIZE = 1024 * 1024;
+/** Jobs given to one worker at a time: the running one and the next. */
+const PIPELINE_DEPTH = 2;
 
 type Payload =
   | { readonly type: 'ranges'; readonly job: RangeJob }
@@ -47,13 +51,17 @@ interface Task {
   resolve(outputs: Uint8Array[]): void;
   reject(err: Error): void;
   worker?: Slot;
+  /** The slot's cancel cell this task uses while its worker holds it. */
+  lane?: number;
   detach?: () => void;
 }
 
 interface Slot {
   readonly worker: Worker;
+  /** One cell per lane: the id of a job to cancel. */
   readonly cancel: Int32Array;
-  task: Task | undefined;
+  /** The jobs the worker holds, in the order it runs them (at most PIPELINE_DEPTH). */
+  readonly tasks: Task[];
 }
 
 /**
@@ -82,6 +90,7 @@ export class HashPool implements Hasher {
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(options: HashPoolOptions = {}) {
     const threads = options.threads ?? availableParallelism();
@@ -136,14 +145,25 @@ export class HashPool implements Hasher {
     return this.submit({ type: 'ranges', job }, options);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Starts every worker now rather than on first use, so that their start-up (a V8 isolate and a
+   * module load each, some 20-30 ms) overlaps with what the caller does before submitting work.
+   * Idempotent; workers stay unref'd until they get a job.
+   */
+  start(): void {
+    while (!this.closed && this.slots.length < this.concurrency) this.spawn();
+  }
+
+  /** Stops the workers; every call returns the same promise, settled once all have exited. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
     this.closed = true;
     const err = new TorrentkitError('BT_ERR_HASHER_CLOSED', 'the hash pool was closed');
     for (const t of this.queue.splice(0)) this.settle(t, err);
     const slots = this.slots.splice(0);
-    for (const s of slots) if (s.task) this.settle(s.task, err);
-    await Promise.all(slots.map((s) => s.worker.terminate()));
+    for (const s of slots) for (const t of s.tasks.splice(0)) this.settle(t, err);
+    this.closing = Promise.all(slots.map((s) => s.worker.terminate())).then(() => undefined);
+    return this.closing;
   }
 
   private submit(payload: Payload, options: HashCallOptions): Promise<Uint8Array[]> {
@@ -165,7 +185,7 @@ export class HashPool implements Hasher {
   private abortTask(task: Task, err: Error): void {
     const i = this.queue.indexOf(task);
     if (i >= 0) this.queue.splice(i, 1);
-    else if (task.worker) Atomics.store(task.worker.cancel, 0, task.id);
+    else if (task.worker) Atomics.store(task.worker.cancel, task.lane!, task.id);
     this.settle(task, err);
   }
 
@@ -179,30 +199,40 @@ export class HashPool implements Hasher {
     else resolve(result);
   }
 
+  /** The slot with the fewest jobs below PIPELINE_DEPTH, spawning a worker while an idle one is missing. */
+  private pickSlot(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (s.tasks.length < PIPELINE_DEPTH && (!best || s.tasks.length < best.tasks.length)) best = s;
+    if ((!best || best.tasks.length > 0) && this.slots.length < this.concurrency) return this.spawn();
+    return best;
+  }
+
   private pump(): void {
     while (this.queue.length > 0) {
-      let slot = this.slots.find((s) => s.task === undefined);
-      if (!slot && this.slots.length < this.concurrency) slot = this.spawn();
+      const slot = this.pickSlot();
       if (!slot) return;
       const task = this.queue.shift()!;
-      slot.task = task;
+      const busy = new Set(slot.tasks.map((t) => t.lane));
+      task.lane = [...Array(PIPELINE_DEPTH).keys()].find((l) => !busy.has(l))!;
+      if (slot.tasks.length === 0) slot.worker.ref();
+      slot.tasks.push(task);
       task.worker = slot;
-      slot.worker.ref();
       const p = task.payload;
+      const lane = task.lane;
       const req: WorkerRequest =
         p.type === 'ranges'
-          ? { id: task.id, type: 'ranges', job: p.job }
-          : { id: task.id, type: 'buffer', data: p.data, algorithm: p.algorithm, blockSize: p.blockSize, merkleLeaves: p.merkleLeaves };
+          ? { id: task.id, lane, type: 'ranges', job: p.job, progress: task.options.onProgress !== undefined }
+          : { id: task.id, lane, type: 'buffer', data: p.data, algorithm: p.algorithm, blockSize: p.blockSize, merkleLeaves: p.merkleLeaves };
       const transfer = p.type === 'buffer' && p.transfer ? [p.data.buffer as ArrayBuffer] : [];
       slot.worker.postMessage(req, transfer);
     }
   }
 
   private spawn(): Slot {
-    const shared = new SharedArrayBuffer(4);
+    const shared = new SharedArrayBuffer(4 * PIPELINE_DEPTH);
     const init: WorkerInit = { readSize: this.readSize, cancel: shared };
     const worker = startWorker(init);
-    const slot: Slot = { worker, cancel: new Int32Array(shared), task: undefined };
+    const slot: Slot = { worker, cancel: new Int32Array(shared), tasks: [] };
     worker.unref();
     worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
     worker.on('error', (err) => this.onWorkerGone(slot, err));
@@ -212,14 +242,15 @@ export class HashPool implements Hasher {
   }
 
   private onReply(slot: Slot, msg: WorkerReply): void {
-    const task = slot.task;
-    if (!task || task.id !== msg.id) return;
+    const i = slot.tasks.findIndex((t) => t.id === msg.id);
+    if (i < 0) return;
+    const task = slot.tasks[i];
     if (msg.type === 'progress') {
       task.options.onProgress?.(msg.bytes);
       return;
     }
-    slot.task = undefined;
-    slot.worker.unref();
+    slot.tasks.splice(i, 1);
+    if (slot.tasks.length === 0) slot.worker.unref();
     if (msg.type === 'done') this.settle(task, msg.outputs);
     else if (msg.type === 'error') this.settle(task, new TorrentkitError(msg.code as ErrorCode, msg.message));
     else this.settle(task, new TorrentkitError('BT_ERR_ABORTED', 'hashing aborted'));
@@ -230,8 +261,7 @@ export class HashPool implements Hasher {
     const i = this.slots.indexOf(slot);
     if (i < 0) return;
     this.slots.splice(i, 1);
-    if (slot.task) this.settle(slot.task, new TorrentkitError('BT_ERR_HASH_WORKER', `hash worker failed: ${err.message}`, { cause: err }));
-    slot.task = undefined;
+    for (const t of slot.tasks.splice(0)) this.settle(t, new TorrentkitError('BT_ERR_HASH_WORKER', `hash worker failed: ${err.message}`, { cause: err }));
     void slot.worker.terminate();
     if (!this.closed) this.pump();
   }

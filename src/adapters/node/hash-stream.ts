@@ -4,9 +4,19 @@
  * Kept apart from the worker's message loop so it can be tested in the main thread.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import * as nodeCrypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
 import { DIGEST_LENGTH, digestCount, type HashOutput, type RangeJob, type Segment, streamLength } from '../../ports/hasher.js';
 import { TorrentkitError } from '../../util/errors.js';
+
+/**
+ * One-shot digest of a whole block. `crypto.hash` (Node >= 20.12) skips the Hash object that
+ * createHash builds per call: 1-2% of the CPU for 256 KiB pieces, ~5% for 16 KiB v2 leaves.
+ */
+const digestOf: (algorithm: HashOutput['algorithm'], data: Uint8Array) => Buffer =
+  typeof nodeCrypto.hash === 'function'
+    ? (algorithm, data) => nodeCrypto.hash(algorithm, data, 'buffer')
+    : (algorithm, data) => createHash(algorithm).update(data).digest();
 
 class OutputState {
   readonly digests: Uint8Array;
@@ -58,7 +68,7 @@ class OutputState {
     while (p < limit) {
       if (this.inBlock === 0 && limit - p >= bs) {
         // A whole block inside the chunk: one-shot digest.
-        this.push(createHash(this.output.algorithm).update(chunk.subarray(p, p + bs)).digest());
+        this.push(digestOf(this.output.algorithm, chunk.subarray(p, p + bs)));
         p += bs;
         continue;
       }
@@ -105,7 +115,7 @@ class OutputState {
     while (width > 1) {
       for (let i = 0; i < width / 2; i++) {
         const pair = 2 * i < live ? group.subarray(2 * i * size, (2 * i + 2) * size) : undefined;
-        const parent = pair ? createHash('sha256').update(pair).digest() : zeroPair(zero);
+        const parent = pair ? digestOf('sha256', pair) : zeroPair(zero);
         parent.copy(group, i * size);
       }
       zero = zeroPair(zero);

@@ -1,7 +1,8 @@
 /**
  * A hash worker thread (see hash-pool.ts). Receives one job at a time, reads files itself with a
- * reusable buffer, and posts progress and the digests back. A job is cancelled when the pool
- * writes its id into the shared `cancel` cell; the worker checks it after every chunk.
+ * reusable buffer, and posts progress and the digests back. Jobs queue in the worker's port (the
+ * pool gives it the next before this one ends). A job is cancelled when the pool writes its id
+ * into its lane's shared `cancel` cell; the worker checks it before starting and after every chunk.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HashAlgorithm, RangeJob } from '../../ports/hasher.js';
@@ -9,8 +10,9 @@ import { TorrentkitError } from '../../util/errors.js';
 import { hashBytes, hashRangeJob } from './hash-stream.js';
 
 export type WorkerRequest =
-  | { readonly id: number; readonly type: 'ranges'; readonly job: RangeJob }
-  | { readonly id: number; readonly type: 'buffer'; readonly data: Uint8Array; readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number };
+  /** `progress`: post progress messages (only when the caller listens: each one wakes the main thread). */
+  | { readonly id: number; readonly lane: number; readonly type: 'ranges'; readonly job: RangeJob; readonly progress: boolean }
+  | { readonly id: number; readonly lane: number; readonly type: 'buffer'; readonly data: Uint8Array; readonly algorithm: HashAlgorithm; readonly blockSize?: number; readonly merkleLeaves?: number };
 
 export type WorkerReply =
   | { readonly id: number; readonly type: 'progress'; readonly bytes: number }
@@ -20,7 +22,7 @@ export type WorkerReply =
 
 export interface WorkerInit {
   readonly readSize: number;
-  /** Int32Array over a SharedArrayBuffer: [0] holds the id of a job to cancel. */
+  /** Int32Array over a SharedArrayBuffer: cell [lane] holds the id of a job to cancel. */
   readonly cancel: SharedArrayBuffer;
 }
 
@@ -33,6 +35,10 @@ if (parentPort) {
   const buffer = new Uint8Array(init.readSize);
 
   port.on('message', (req: WorkerRequest) => {
+    if (Atomics.load(cancel, req.lane) === req.id) {
+      port.postMessage({ id: req.id, type: 'cancelled' } satisfies WorkerReply);
+      return;
+    }
     try {
       if (req.type === 'buffer') {
         const out = hashBytes(req.data, req.algorithm, req.blockSize ?? req.data.length, req.merkleLeaves);
@@ -43,18 +49,18 @@ if (parentPort) {
       const outputs = hashRangeJob(req.job, buffer, {
         afterChunk(bytes) {
           pending += bytes;
-          if (pending >= PROGRESS_EVERY_BYTES) {
+          if (req.progress && pending >= PROGRESS_EVERY_BYTES) {
             port.postMessage({ id: req.id, type: 'progress', bytes: pending } satisfies WorkerReply);
             pending = 0;
           }
-          return Atomics.load(cancel, 0) === req.id;
+          return Atomics.load(cancel, req.lane) === req.id;
         },
       });
       if (!outputs) {
         port.postMessage({ id: req.id, type: 'cancelled' } satisfies WorkerReply);
         return;
       }
-      if (pending > 0) port.postMessage({ id: req.id, type: 'progress', bytes: pending } satisfies WorkerReply);
+      if (req.progress && pending > 0) port.postMessage({ id: req.id, type: 'progress', bytes: pending } satisfies WorkerReply);
       port.postMessage(
         { id: req.id, type: 'done', outputs } satisfies WorkerReply,
         outputs.map((o) => o.buffer as ArrayBuffer),

@@ -34,7 +34,7 @@ test('hostAllowed: IP literals and localhost with our port pass, other names do 
 test('the server streams a torrent being downloaded, with ranges, and refuses rebinding hosts', async (t) => {
   const dir = tempDir(t);
   const content = await makeContent(join(dir, 'seed'), 'vid', { 'v.mp4': 600_000, 'n.txt': 100 }, { pieceLength: 32 * 1024 });
-  const mk = (p: string) => new Client({ path: p, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  const mk = (p: string) => new Client({ lsd: false, dht: false, path: p, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
   const seeder = mk(join(dir, 'seed'));
   const leecher = mk(join(dir, 'leech'));
   t.after(() => Promise.all([seeder.close(), leecher.close()]));

@@ -13,7 +13,9 @@ import { parseIPv4, parseIPv6, unmapIPv4 } from '../../codecs/tracker/ip.js';
 import { parseAnnounceQuery, parseScrapeQuery } from '../../codecs/tracker/query.js';
 import { encodeAnnounceResponse, encodeFailure, encodeScrapeResponse } from '../../codecs/tracker/response.js';
 import type { TrackerCore } from '../../engines/tracker-server/core.js';
+import type { Clock } from '../../ports/clock.js';
 import type { Rng } from '../../ports/rng.js';
+import { systemClock } from './clock.js';
 import { cryptoRng } from './rng.js';
 import { WsTracker } from './tracker-ws.js';
 import { renderMetrics, renderStatsHtml, renderStatsJson } from '../../engines/tracker-server/stats-render.js';
@@ -31,6 +33,8 @@ export interface HttpTrackerOptions {
   ws?: boolean;
   /** Randomness for the WebSocket offer relay. */
   rng?: Rng;
+  /** Time for the WebSocket relay (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface RunningHttpTracker {
@@ -165,7 +169,7 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
     socket.destroy();
   });
 
-  const ws = options.ws ? new WsTracker(core, options.rng ?? cryptoRng) : undefined;
+  const ws = options.ws ? new WsTracker(core, options.rng ?? cryptoRng, options.clock ?? systemClock) : undefined;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!ws) {
       core.reject('BT_ERR_TRACKER_HTTP_BAD_REQUEST');

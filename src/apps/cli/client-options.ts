@@ -1,31 +1,51 @@
 /**
- * Options shared by `download` and `seed` (port, bind address, limits, trackers), and opening a
- * Client that listens: the default port 6881 falls back to any free port when it is taken, so
- * two commands can run side by side; an explicit --port that is taken is an error.
+ * Options shared by `download`, `seed` and `stream` (port, bind address, limits, trackers, peer
+ * discovery), and opening a Client that listens: the default port 6881 falls back to any free
+ * port when it is taken, so two commands can run side by side; an explicit --port that is taken
+ * is an error. Discovery is on by default, as in libtorrent and WebTorrent: the DHT (BEP 5)
+ * through the public routers, or only through the `--bootstrap` nodes when any are given, and
+ * Local Service Discovery (BEP 14); `--no-dht` and `--no-lsd` turn them off.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from '../../adapters/node/client.js';
+import { DEFAULT_BOOTSTRAP } from '../../engines/dht/types.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { parseSize } from '../../util/format.js';
 import type { CliIo, OptionSpec, ParsedValues } from './command.js';
 
 export const DEFAULT_PORT = 6881;
 
+/** Peer discovery and rate options (every command that runs a Client). */
+export const discoveryOptions: Record<string, OptionSpec> = {
+  tracker: { type: 'string', multiple: true, value: 'URL', description: 'extra tracker, besides the torrent\'s own' },
+  'upload-limit': { type: 'string', value: 'RATE', description: 'upload rate limit, e.g. 500k, 2M (default: unlimited)' },
+  bootstrap: { type: 'string', multiple: true, value: 'HOST:PORT', description: 'DHT bootstrap node, instead of the public routers' },
+  dht: { type: 'boolean', description: 'join the DHT (the default; kept for scripts that pass it)' },
+  'no-dht': { type: 'boolean', description: 'no DHT at all (overrides --bootstrap)' },
+  'no-lsd': { type: 'boolean', description: 'no local service discovery (BEP 14 multicast on the local network)' },
+};
+
 export const sessionOptions: Record<string, OptionSpec> = {
   port: { type: 'string', value: 'N', description: `TCP port to accept peers on (default ${DEFAULT_PORT}, or any free port when taken; 0: any)` },
   bind: { type: 'string', value: 'ADDR', description: 'local address to listen on and connect from (default: all)' },
-  tracker: { type: 'string', multiple: true, value: 'URL', description: 'extra tracker, besides the torrent\'s own' },
-  'upload-limit': { type: 'string', value: 'RATE', description: 'upload rate limit, e.g. 500k, 2M (default: unlimited)' },
-  bootstrap: { type: 'string', multiple: true, value: 'HOST:PORT', description: 'DHT bootstrap node; turns the DHT on with these nodes only' },
-  dht: { type: 'boolean', description: 'join the public DHT (bootstrapped from the well-known routers)' },
-  'no-dht': { type: 'boolean', description: 'no DHT at all (overrides --dht and --bootstrap)' },
+  ...discoveryOptions,
 };
 
-/** The Client's `dht` / `bootstrap` options from --dht, --bootstrap and --no-dht (UDP port: --port, else any). */
-export function dhtOptions(values: ParsedValues, port: number | undefined): { dht: false | { port: number }; bootstrap?: string[] } {
-  const bootstrap = strings(values.bootstrap);
-  if (values['no-dht'] === true || (bootstrap.length === 0 && values.dht !== true)) return { dht: false };
-  return { dht: { port: port ?? 0 }, ...(bootstrap.length > 0 ? { bootstrap } : {}) };
+/**
+ * The Client's `dht` / `bootstrap` options: on by default with the public routers (the DHT
+ * node's defaults), with only the --bootstrap nodes when given, off with --no-dht. UDP port:
+ * the TCP --port when given, else any.
+ */
+export function dhtOptions(values: ParsedValues, port: number | undefined): { dht: false } | { dht: { port: number }; bootstrap: string[] } {
+  if (values['no-dht'] === true) return { dht: false };
+  const given = strings(values.bootstrap);
+  const bootstrap = given.length > 0 ? given : DEFAULT_BOOTSTRAP.map((b) => `${b.host}:${b.port}`);
+  return { dht: { port: port ?? 0 }, bootstrap };
+}
+
+/** The Client's `lsd` option: on unless --no-lsd (the Client keeps it on the --bind interface). */
+export function lsdOptions(values: ParsedValues): { lsd: boolean } {
+  return { lsd: values['no-lsd'] !== true };
 }
 
 export function strings(v: ParsedValues[string]): string[] {
@@ -57,13 +77,27 @@ export interface OpenedClient {
   port: number;
 }
 
+export interface OpenClientExtra {
+  maxPeers?: number;
+  downloadLimit?: number;
+  hashThreads?: number;
+  /** The options naming the peer port and bind address (`stream` uses --port for HTTP). */
+  portOption?: string;
+  bindOption?: string;
+}
+
 /** Creates a Client for `path` from the shared options and starts listening. */
-export async function openClient(values: ParsedValues, io: CliIo, path: string, extra: { maxPeers?: number; downloadLimit?: number } = {}): Promise<OpenedClient> {
-  const explicitPort = integer(values, 'port', 0, 65535);
-  const bind = typeof values.bind === 'string' ? values.bind : undefined;
+export async function openClient(values: ParsedValues, io: CliIo, path: string, extra: OpenClientExtra = {}): Promise<OpenedClient> {
+  const explicitPort = integer(values, extra.portOption ?? 'port', 0, 65535);
+  const bindValue = values[extra.bindOption ?? 'bind'];
+  const bind = typeof bindValue === 'string' ? bindValue : undefined;
+  const folder = resolve(io.cwd, path);
+  const dht = dhtOptions(values, explicitPort);
+  // The routing table (and node id) persist beside the resume data, as libtorrent's session state does.
+  const stateFile = join(folder, '.torrentkit', 'dht.json');
   const make = (port: number) =>
     new Client({
-      path: resolve(io.cwd, path),
+      path: folder,
       port,
       bindAddress: bind,
       localAddress: bind,
@@ -72,7 +106,9 @@ export async function openClient(values: ParsedValues, io: CliIo, path: string, 
       downloadLimit: extra.downloadLimit,
       maxPeersPerTorrent: extra.maxPeers,
       maxConnections: extra.maxPeers !== undefined ? Math.max(extra.maxPeers, 200) : undefined,
-      ...dhtOptions(values, explicitPort),
+      hashThreads: extra.hashThreads,
+      ...(dht.dht ? { ...dht, dht: { ...dht.dht, stateFile } } : dht),
+      ...lsdOptions(values),
     });
   let client = make(explicitPort ?? DEFAULT_PORT);
   try {

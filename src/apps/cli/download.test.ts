@@ -78,13 +78,13 @@ function content(dir: string): Map<string, Buffer> {
 test('download fetches every file from a seed process, with JSON lines; --select writes only the chosen file', async (t) => {
   const dir = tempDir(t);
   const files = content(dir);
-  const seed = start(t, ['seed', 'share', '--torrent', 'share.torrent', '--json', '--port', '0', '--bind', '127.0.0.1'], dir);
+  const seed = start(t, ['seed', '--no-dht', '--no-lsd', 'share', '--torrent', 'share.torrent', '--json', '--port', '0', '--bind', '127.0.0.1'], dir);
   const ready = await seed.next((o) => o.type === 'seeding');
   assert.match(String(ready.magnet), /^magnet:\?xt=urn:btih:[0-9a-f]{40}/);
   assert.equal(ready.piecesVerified, ready.pieceCount);
   const peer = `127.0.0.1:${ready.port}`;
 
-  const dl = start(t, ['download', 'share.torrent', '-o', 'out', '--peer', peer, '--port', '0', '--bind', '127.0.0.1', '--json'], dir);
+  const dl = start(t, ['download', '--no-dht', '--no-lsd', 'share.torrent', '-o', 'out', '--peer', peer, '--port', '0', '--bind', '127.0.0.1', '--json'], dir);
   assert.equal(await dl.exit, 0, dl.stderr());
   assert.equal(dl.stderr(), '');
   const types = dl.lines.map((l) => l.type);
@@ -107,7 +107,7 @@ test('download fetches every file from a seed process, with JSON lines; --select
   const listed = (JSON.parse(info.stdout).files as { path: string }[]).map((f) => f.path);
   const index = listed.findIndex((p) => p.endsWith('b.bin'));
   assert.ok(index >= 0, info.stdout);
-  const sel = start(t, ['download', join(dir, 'share.torrent'), '-o', join(dir, 'sel'), '--peer', peer, '--port', '0', '--select', String(index), '--quiet'], dir);
+  const sel = start(t, ['download', '--no-dht', '--no-lsd', join(dir, 'share.torrent'), '-o', join(dir, 'sel'), '--peer', peer, '--port', '0', '--select', String(index), '--quiet'], dir);
   assert.equal(await sel.exit, 0, sel.stderr());
   assert.equal(sel.stderr(), '', '--quiet prints nothing');
   assert.deepEqual(readFileSync(join(dir, 'sel', 'share', 'sub', 'b.bin')), files.get('sub/b.bin'));
@@ -125,7 +125,7 @@ test('download is interrupted by SIGINT: exit 130 and resume data saved; a .torr
   content(dir);
   assert.equal(runCli(['create', 'share', '-o', 'share.torrent'], { cwd: dir }).status, 0);
   // Nobody listens at this peer: the download waits until interrupted.
-  const dl = start(t, ['download', 'share.torrent', '-o', 'out', '--peer', '127.0.0.1:1', '--port', '0', '--json'], dir);
+  const dl = start(t, ['download', '--no-dht', '--no-lsd', 'share.torrent', '-o', 'out', '--peer', '127.0.0.1:1', '--port', '0', '--json'], dir);
   await dl.next((o) => o.type === 'status' && o.state === 'downloading');
   dl.child.kill('SIGINT');
   assert.equal(await dl.exit, 130, dl.stderr());
@@ -133,16 +133,16 @@ test('download is interrupted by SIGINT: exit 130 and resume data saved; a .torr
   assert.ok(readdirSync(join(dir, 'out', '.torrentkit', 'resume')).length > 0, 'resume data saved on SIGINT');
 
   // A magnet link nobody serves waits for its metadata until interrupted.
-  const magnet = start(t, ['download', `magnet:?xt=urn:btih:${'c'.repeat(40)}`, '-o', 'm', '--port', '0', '--json'], dir);
+  const magnet = start(t, ['download', '--no-dht', '--no-lsd', `magnet:?xt=urn:btih:${'c'.repeat(40)}`, '-o', 'm', '--port', '0', '--json'], dir);
   await magnet.next((o) => o.type === 'metadata');
   magnet.child.kill('SIGINT');
   assert.equal(await magnet.exit, 130, magnet.stderr());
 
   // Seeding an existing .torrent checks the data in -o DIR first.
-  const seed = start(t, ['seed', 'share.torrent', '-o', '.', '--port', '0', '--bind', '127.0.0.1', '--json'], dir);
+  const seed = start(t, ['seed', '--no-dht', '--no-lsd', 'share.torrent', '-o', '.', '--port', '0', '--bind', '127.0.0.1', '--json'], dir);
   const ready = await seed.next((o) => o.type === 'seeding');
   assert.equal(ready.piecesVerified, ready.pieceCount);
-  const resumed = start(t, ['download', 'share.torrent', '-o', 'out', '--peer', `127.0.0.1:${ready.port}`, '--port', '0', '--json'], dir);
+  const resumed = start(t, ['download', '--no-dht', '--no-lsd', 'share.torrent', '-o', 'out', '--peer', `127.0.0.1:${ready.port}`, '--port', '0', '--json'], dir);
   assert.equal(await resumed.exit, 0, resumed.stderr());
   assert.deepEqual(readFileSync(join(dir, 'out', 'share', 'sub', 'b.bin')), readFileSync(join(dir, 'share', 'sub', 'b.bin')));
   seed.child.kill('SIGINT');
@@ -154,15 +154,15 @@ test('download and seed report errors as one line with a code', (t) => {
   content(dir);
   assert.equal(runCli(['create', 'share', '-o', 'share.torrent'], { cwd: dir }).status, 0);
   const cases: [string[], number, string][] = [
-    [['download'], 2, 'BT_ERR_CLI_USAGE'],
-    [['download', 'share.torrent', '--select', 'x'], 2, 'BT_ERR_CLI_USAGE'],
-    [['download', 'share.torrent', '--port', '70000'], 2, 'BT_ERR_CLI_USAGE'],
-    [['download', 'share.torrent', '--peer', 'nohostport'], 2, 'BT_ERR_CLI_USAGE'],
-    [['download', 'share.torrent', '--download-limit', 'fast'], 2, 'BT_ERR_CLI_USAGE'],
-    [['download', 'missing.torrent', '--port', '0'], 1, 'BT_ERR_CLI_READ'],
-    [['download', 'share.torrent', '--select', '7', '--port', '0', '-o', 'x'], 1, 'BT_ERR_CLI_SELECTION'],
-    [['seed', 'nothing-here', '--port', '0'], 1, 'BT_ERR_CREATE_INPUT'],
-    [['seed', 'share', '-o', 'x'], 2, 'BT_ERR_CLI_USAGE'],
+    [['download', '--no-dht', '--no-lsd'], 2, 'BT_ERR_CLI_USAGE'],
+    [['download', '--no-dht', '--no-lsd', 'share.torrent', '--select', 'x'], 2, 'BT_ERR_CLI_USAGE'],
+    [['download', '--no-dht', '--no-lsd', 'share.torrent', '--port', '70000'], 2, 'BT_ERR_CLI_USAGE'],
+    [['download', '--no-dht', '--no-lsd', 'share.torrent', '--peer', 'nohostport'], 2, 'BT_ERR_CLI_USAGE'],
+    [['download', '--no-dht', '--no-lsd', 'share.torrent', '--download-limit', 'fast'], 2, 'BT_ERR_CLI_USAGE'],
+    [['download', '--no-dht', '--no-lsd', 'missing.torrent', '--port', '0'], 1, 'BT_ERR_CLI_READ'],
+    [['download', '--no-dht', '--no-lsd', 'share.torrent', '--select', '7', '--port', '0', '-o', 'x'], 1, 'BT_ERR_CLI_SELECTION'],
+    [['seed', '--no-dht', '--no-lsd', 'nothing-here', '--port', '0'], 1, 'BT_ERR_CREATE_INPUT'],
+    [['seed', '--no-dht', '--no-lsd', 'share', '-o', 'x'], 2, 'BT_ERR_CLI_USAGE'],
   ];
   for (const [args, status, code] of cases) {
     const r = runCli(args, { cwd: dir, timeoutMs: 30_000 });

@@ -92,6 +92,7 @@ export const downloadCommand: Command = {
     const mode = outputMode(values, io);
     const printer = new StatusPrinter(io, mode);
     const { client } = await openClient(values, io, out, { maxPeers, downloadLimit });
+    client.on('warning', (w) => printer.warning(w));
     let torrent: Torrent | undefined;
     try {
       if (/^(magnet:|[0-9a-f]{40}$|[0-9a-f]{64}$)/i.test(positionals[0].trim())) {

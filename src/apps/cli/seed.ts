@@ -102,6 +102,7 @@ export const seedCommand: Command = {
       assumeComplete = true;
     }
     const { client } = await openClient(values, io, dataDir);
+    client.on('warning', (w) => printer.warning(w));
     let torrent: Torrent | undefined;
     try {
       torrent = typeof id === 'string' ? await client.add(id, { assumeComplete, signal: io.signal }) : await client.addMetainfo(parseMetainfo(id), { assumeComplete, signal: io.signal });

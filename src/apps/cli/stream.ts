@@ -10,14 +10,13 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from '../../adapters/node/client.js';
 import { startStreamServer } from '../../adapters/node/http-server.js';
 import { createStreamHandler, filePath, isVideo, type ServedFile } from '../../engines/http/index.js';
 import type { Torrent } from '../../engines/session/torrent.js';
 import { readerToWebStream, type TorrentFile, type TorrentReader } from '../../engines/stream/index.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { formatBytes, formatRate } from '../../util/format.js';
-import { resolveTorrentArg } from './client-options.js';
+import { discoveryOptions, openClient, resolveTorrentArg } from './client-options.js';
 import type { CliIo, Command } from './command.js';
 import { type PlayerName, playerCommand, splitArgs } from './players.js';
 
@@ -87,6 +86,9 @@ export const streamCommand: Command = {
     quiet: { type: 'boolean', description: 'no status line' },
     stdout: { type: 'boolean', description: 'write the selected file to standard output, in order' },
     peer: { type: 'string', multiple: true, value: 'HOST:PORT', description: 'connect to this peer' },
+    'peer-port': { type: 'string', value: 'N', description: 'TCP port to accept peers on (default 6881, or any free port when taken; 0: any)' },
+    'peer-bind': { type: 'string', value: 'ADDR', description: 'local address for peer connections, the DHT and LSD (default: all)' },
+    ...discoveryOptions,
   },
   async run(values, positionals, io) {
     const id = positionals[0];
@@ -98,7 +100,7 @@ export const streamCommand: Command = {
     }
     const httpPort = portOf(values.port as string | undefined);
     const out = resolve(io.cwd, (values.out as string | undefined) ?? join(tmpdir(), 'torrentkit-stream'));
-    const client = new Client({ path: out, port: 0, hashThreads: 2 });
+    const { client } = await openClient(values, io, out, { hashThreads: 2, portOption: 'peer-port', bindOption: 'peer-bind' });
     let torrent: Torrent | undefined;
     const cleanup = async () => {
       if (values.remove === true && torrent) await torrent.remove({ deleteData: true }).catch(() => {});

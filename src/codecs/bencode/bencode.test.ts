@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { binaryToBytes, utf8Encode } from '../../util/bytes.js';
-import { BencodeError, type BEncodable, type BValue, decode, decodePrefix, decodeWithRaw, encode } from './index.js';
+import { concatBytes } from '../../util/bytes.js';
+import { Bencoded, BencodeError, type BEncodable, type BValue, decode, decodePrefix, decodeWithRaw, encode, encodeChunks, encodeInto, encodingLength } from './index.js';
 
 const b = (s: string) => binaryToBytes(s);
 
@@ -118,4 +119,52 @@ test('the encoder sizes its output exactly, UTF-8 included', () => {
     assert.equal(out.byteLength, out.buffer.byteLength, 'one exact allocation');
     assert.deepEqual(encode(decode(out)), out);
   }
+});
+
+test('encodeChunks lists large byte strings as they are and copies only the small rest', () => {
+  const pieces = new Uint8Array(50_000).fill(7);
+  const torrent = { announce: 'http://t.example/a', info: { length: 5, name: 'x', 'piece length': 16384, pieces } };
+  const chunks = encodeChunks(torrent);
+  assert.deepEqual(concatBytes(chunks), encode(torrent));
+  assert.equal(chunks.length, 3, 'before the pieces, the pieces, after them');
+  assert.equal(chunks[1], pieces, 'the very same array, not a copy');
+  assert.equal(chunks[0].buffer, chunks[2].buffer, 'the small parts share one buffer');
+  assert.equal(chunks[0].buffer.byteLength, chunks[0].length + chunks[2].length, 'sized exactly');
+  // Below the threshold everything is copied into one chunk.
+  const one = encodeChunks(torrent, 100_000);
+  assert.equal(one.length, 1);
+  assert.deepEqual(one[0], encode(torrent));
+});
+
+test('Bencoded values are written verbatim, as one buffer or as chunks', () => {
+  const info = encode({ name: 'n', pieces: new Uint8Array(3000).fill(1) });
+  const whole = encode({ info: new Bencoded(info), z: 1 });
+  assert.deepEqual(whole, encode({ info: decode(info), z: 1 }));
+  const infoChunks = encodeChunks(decode(info));
+  const chunked = encodeChunks({ info: new Bencoded(infoChunks), z: 1 });
+  assert.deepEqual(concatBytes(chunked), whole);
+  assert.ok(chunked.includes(infoChunks[1]), 'the pre-encoded large chunk is listed, not copied');
+  assert.equal(new Bencoded(infoChunks).length, info.length);
+  assert.equal(encodingLength({ info: new Bencoded(info) }), whole.length - '1:zi1e'.length);
+});
+
+test('encodeInto writes at an offset of the caller\'s buffer and refuses what does not fit', () => {
+  const target = new Uint8Array(32).fill(0xee);
+  assert.equal(encodeInto({ a: [1, 'é'] }, target, 3), 14);
+  assert.deepEqual(target.subarray(3, 17), b('d1:ali1e2:\xc3\xa9ee'));
+  assert.equal(target[2], 0xee);
+  assert.equal(target[17], 0xee);
+  const small = new Uint8Array(5).fill(0xee);
+  assert.equal(code(() => encodeInto('too long', small)), 'BT_ERR_BENCODE_UNENCODABLE');
+  assert.deepEqual(small, new Uint8Array(5).fill(0xee), 'nothing written');
+  assert.equal(code(() => encodeInto(1, small, -1)), 'BT_ERR_BENCODE_UNENCODABLE');
+});
+
+test('integers are written digit by digit at every magnitude', () => {
+  for (const n of [0, 1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, 100000, 123456789, 2 ** 31, 2 ** 53 - 1]) {
+    assert.deepEqual(encode(n), b(`i${n}e`), String(n));
+    assert.deepEqual(encode(-n), b(`i${n === 0 ? 0 : -n}e`), String(-n));
+    assert.deepEqual(encode(new Uint8Array(n % 5000)).subarray(0, String(n % 5000).length + 1), b(`${n % 5000}:`));
+  }
+  assert.deepEqual(encode(-(2n ** 70n)), b(`i${-(2n ** 70n)}e`));
 });

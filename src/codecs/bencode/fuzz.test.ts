@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BencodeError, type BEncodable, decode, encode } from './index.js';
+import { concatBytes } from '../../util/bytes.js';
+import { BencodeError, type BEncodable, decode, encode, encodeChunks, encodeInto, encodingLength } from './index.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -38,6 +39,23 @@ test(`random values round-trip byte-exactly (seed ${SEED})`, () => {
   for (let i = 0; i < 3000; i++) {
     const bytes = encode(randomValue(r, 0));
     assert.deepEqual(encode(decode(bytes, { strict: true })), bytes);
+  }
+});
+
+test(`encodeInto, encodeChunks and encodingLength agree with encode on random values (seed ${SEED})`, () => {
+  const r = rng(SEED + 2);
+  const scratch = new Uint8Array(64 * 1024);
+  for (let i = 0; i < 2000; i++) {
+    const v = randomValue(r, 0);
+    const bytes = encode(v);
+    assert.equal(encodingLength(v), bytes.length);
+    const offset = Math.floor(r() * 8);
+    assert.equal(encodeInto(v, scratch, offset), bytes.length);
+    assert.deepEqual(scratch.subarray(offset, offset + bytes.length), bytes);
+    // Small thresholds make byte strings (even empty ones never) into listed chunks.
+    const chunks = encodeChunks(v, 1 + Math.floor(r() * 30));
+    assert.deepEqual(concatBytes(chunks), bytes);
+    assert.ok(chunks.every((c) => c.length > 0), 'no empty chunks');
   }
 });
 

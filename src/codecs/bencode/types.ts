@@ -3,13 +3,19 @@
  * 2^53; lists to arrays; dictionaries to null-prototype objects whose keys are binary strings
  * (one char per byte, so that any key survives a round trip; see util/bytes `bytesToBinary`).
  */
+import type { Bencoded } from './encode.js';
+
 export type BValue = number | bigint | Uint8Array | BValue[] | BDict;
 export interface BDict {
   [key: string]: BValue;
 }
 
-/** What the encoder accepts: the decoded shapes plus JS strings (encoded as UTF-8) and Maps. */
+/**
+ * What the encoder accepts: the decoded shapes plus JS strings (encoded as UTF-8), Maps, and
+ * already encoded bytes (`Bencoded`, written as they are).
+ */
 export type BEncodable =
+  | Bencoded
   | number
   | bigint
   | string

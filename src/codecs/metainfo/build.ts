@@ -11,9 +11,9 @@
  * - Outside the info dictionary: announce and announce-list tiers (BEP 12), url-list (BEP 19),
  *   comment, created by, creation date.
  */
-import { encode } from '../bencode/encode.js';
+import { Bencoded, encode, encodeChunks } from '../bencode/encode.js';
 import type { BEncodable } from '../bencode/types.js';
-import { utf8ToBinary } from '../../util/bytes.js';
+import { concatBytes, utf8ToBinary } from '../../util/bytes.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { sha1, sha256 } from '../../util/sha.js';
 import { HASH_SIZE } from './merkle.js';
@@ -51,8 +51,13 @@ export interface TorrentHashes {
 }
 
 export interface BuiltTorrent {
-  /** The encoded .torrent. */
+  /** The encoded .torrent (`chunks` joined, on first use). */
   readonly torrent: Uint8Array;
+  /**
+   * The encoded .torrent as chunks: the info dictionary (`info`) and large piece layers are
+   * listed, not copied, so writing these (writev, or writeFile of the list) copies nothing big.
+   */
+  readonly chunks: readonly Uint8Array[];
   /** The encoded info dictionary (what the info hashes hash). */
   readonly info: Uint8Array;
   /** SHA-1 of the info dictionary (v1 and hybrid). */
@@ -163,11 +168,15 @@ export function buildTorrent(plan: TorrentPlan, meta: TorrentMeta, hashes: Torre
   if (meta.creationDate !== undefined) outer.set('creation date', Math.floor(meta.creationDate));
 
   const infoBytes = encode(info);
-  outer.set('info', info);
-  // The encoder is canonical, so the info dictionary inside the torrent is byte-equal to infoBytes.
-  const torrent = encode(outer);
+  // The info dictionary is encoded once: hashed, kept as `info`, and listed in the torrent's chunks.
+  outer.set('info', new Bencoded(infoBytes));
+  const chunks = encodeChunks(outer);
+  let torrent: Uint8Array | undefined;
   return {
-    torrent,
+    get torrent() {
+      return (torrent ??= chunks.length === 1 ? chunks[0] : concatBytes(chunks));
+    },
+    chunks,
     info: infoBytes,
     infoHash: plan.version !== 'v2' ? sha1(infoBytes) : undefined,
     infoHashV2: plan.version !== 'v1' ? sha256(infoBytes) : undefined,

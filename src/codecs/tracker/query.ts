@@ -111,6 +111,20 @@ export function parseAmount(v: string | undefined, name: string, max = MAX_AMOUN
   return n;
 }
 
+const UINT64_MAX = '18446744073709551615';
+
+/**
+ * A byte count (uploaded, downloaded, left): any unsigned 64-bit decimal, clamped to
+ * MAX_AMOUNT like the UDP codec does. Transmission sends left=INT64_MAX (older versions
+ * UINT64_MAX) while a magnet link's size is unknown: a leecher, not a malformed request.
+ */
+export function parseByteCount(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v.length > 20 || !/^[0-9]+$/.test(v)) throw new TrackerError(E.BadNumber, `${name} must be a non-negative integer`);
+  if (v.length === 20 && v > UINT64_MAX) throw new TrackerError(E.BadNumber, `${name} is too large`);
+  return Math.min(Number(v), MAX_AMOUNT);
+}
+
 const EVENTS: Record<string, AnnounceEvent | undefined> = {
   started: 'started',
   completed: 'completed',
@@ -138,9 +152,9 @@ export function parseAnnounceQuery(query: string, limits: TrackerLimits = DEFAUL
     infoHash,
     peerId,
     port,
-    uploaded: parseAmount(one(p, 'uploaded'), 'uploaded') ?? 0,
-    downloaded: parseAmount(one(p, 'downloaded'), 'downloaded') ?? 0,
-    left: parseAmount(one(p, 'left'), 'left') ?? 0,
+    uploaded: parseByteCount(one(p, 'uploaded'), 'uploaded') ?? 0,
+    downloaded: parseByteCount(one(p, 'downloaded'), 'downloaded') ?? 0,
+    left: parseByteCount(one(p, 'left'), 'left') ?? 0,
     event: EVENTS[eventText],
     numwant: numwant === undefined ? undefined : Math.min(numwant, limits.maxNumwant),
     // BEP 23: compact unless the client explicitly refuses it (compact=0).

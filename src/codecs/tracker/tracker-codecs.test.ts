@@ -89,6 +89,10 @@ test('announce query errors carry stable codes', () => {
   assert.equal(code(() => parseAnnounceQuery(ok.replace('port=1', ''))), 'BT_ERR_TRACKER_BAD_PORT');
   assert.equal(code(() => parseAnnounceQuery(ok.replace('left=0', 'left=-5'))), 'BT_ERR_TRACKER_BAD_NUMBER');
   assert.equal(code(() => parseAnnounceQuery(ok.replace('left=0', 'left=99999999999999999999'))), 'BT_ERR_TRACKER_BAD_NUMBER');
+  assert.equal(code(() => parseAnnounceQuery(ok.replace('left=0', 'left=018446744073709551615'))), 'BT_ERR_TRACKER_BAD_NUMBER');
+  // Transmission's "size unknown" while it fetches a magnet link's metadata: INT64_MAX (older: UINT64_MAX).
+  assert.equal(parseAnnounceQuery(ok.replace('left=0', 'left=9223372036854775807')).left, Number.MAX_SAFE_INTEGER);
+  assert.equal(parseAnnounceQuery(ok.replace('left=0', 'left=18446744073709551615')).left, Number.MAX_SAFE_INTEGER);
   assert.equal(code(() => parseAnnounceQuery(`${ok}&event=bogus`)), 'BT_ERR_TRACKER_BAD_EVENT');
   assert.equal(code(() => parseAnnounceQuery(`${ok}&x=%4`)), 'BT_ERR_TRACKER_BAD_QUERY');
   assert.equal(code(() => parseAnnounceQuery(`${ok}&x=%zz`)), 'BT_ERR_TRACKER_BAD_QUERY');

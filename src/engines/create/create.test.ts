@@ -100,9 +100,24 @@ test('v2 and hybrid roots and layers equal a direct computation; hybrid jobs has
   assert.ok(hasher.jobs.some((j) => j.segments.length === 2 && j.segments[1].kind === 'zeros'));
   assert.equal(r.plan.pieceCount, 1 + 6 + 2);
 
+  assert.deepEqual(Buffer.concat(r.chunks), Buffer.from(r.torrent));
+
   const v2 = await createTorrent({ input: 'root', pieceLength: P, version: 'v2' }, { source, hasher: memoryHasher(source.data) });
   const tree2 = ((decode(v2.torrent) as BDict).info as BDict)['file tree'] as BDict;
   assert.deepEqual(tree2, (info['file tree'] as BDict), 'v2 and hybrid share the file tree');
+});
+
+test('the torrent comes as chunks that list the info dictionary and piece layers as they are', async () => {
+  const one = memorySource({ 'big.bin': bytes(80 * 16_384, 4) }, true);
+  const r = await createTorrent({ input: 'big.bin', pieceLength: 16_384, version: 'hybrid' }, { source: one, hasher: memoryHasher(one.data) });
+  assert.ok(r.info.length >= 80 * 20);
+  assert.ok(r.chunks.includes(r.info), 'the encoded info dictionary is one of the chunks, not a copy');
+  const t = decode(r.torrent) as BDict;
+  const layer = Object.values(t['piece layers'] as BDict)[0] as Uint8Array;
+  assert.equal(layer.length, 80 * 32);
+  assert.ok(r.chunks.some((c) => c.length === layer.length && Buffer.compare(c, layer) === 0), 'the piece layer is a chunk of its own');
+  assert.deepEqual(Buffer.concat(r.chunks), Buffer.from(r.torrent));
+  assert.equal(r.torrent, r.torrent, 'joined once');
 });
 
 test('single files, empty content and abort', async () => {

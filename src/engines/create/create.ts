@@ -78,14 +78,16 @@ export async function createTorrent(request: CreateRequest, deps: CreateDeps, op
   const jobSignal = signal ? AbortSignal.any([signal, failure.signal]) : failure.signal;
   await runBounded(jobs, Math.max(1, deps.hasher.concurrency * 2), failure, async (job) => {
     throwIfAborted(signal);
-    const outputs = await deps.hasher.hashRanges(job, { signal: jobSignal, onProgress: report });
+    // Progress only when someone listens: each report is a message from a worker.
+    const outputs = await deps.hasher.hashRanges(job, { signal: jobSignal, onProgress: onProgress && report });
     collector.add(job, outputs);
   });
   throwIfAborted(signal);
   const { name: _n, input: _i, version: _v, pieceLength: _p, ...meta } = request;
   const built = buildTorrent(plan, { ...meta, name }, collector.finish());
   onProgress?.({ phase: 'done', hashedBytes, totalBytes });
-  return { ...built, plan, name };
+  // Not a spread: it would join the torrent's chunks (`torrent` is computed on first use).
+  return Object.assign(built, { plan, name });
 }
 
 /**

@@ -137,9 +137,13 @@ export class MagnetTorrent extends Emitter<MagnetTorrentEvents> {
       this.torrentValue?.addPeer(host, port, source);
       return;
     }
+    this.remember(host, port, source);
+    this.swarm.addPeer(host, port, source);
+  }
+
+  private remember(host: string, port: number, source: PeerSource): void {
     const key = peerKey(host, port);
     if (!this.remembered.has(key) && this.remembered.size < MAX_REMEMBERED_PEERS) this.remembered.set(key, { host, port, source });
-    this.swarm.addPeer(host, port, source);
   }
 
   addPeerString(hostPort: string, source: PeerSource = 'manual'): void {
@@ -233,6 +237,13 @@ export class MagnetTorrent extends Emitter<MagnetTorrentEvents> {
           now: () => this.deps.clock.now(),
         }),
     );
+    // Incoming connections close with the magnet phase; a peer that told us its listening port
+    // (BEP 10 `p`) is handed to the torrent like the ones we dialled, so it need not dial again.
+    if (peer.direction === 'incoming') {
+      wire.once('extendedHandshake', (h) => {
+        if (h.p !== undefined && Number.isInteger(h.p) && h.p > 0 && h.p < 65536) this.remember(peer.host, h.p, 'incoming');
+      });
+    }
     this.emit('peerConnected', peer.info(0, this.deps.clock.now()));
   }
 
