@@ -1,23 +1,54 @@
 /**
- * A bounded UDP tracker load generator (BEP 15): `window` requests in flight on one socket, each
- * answer triggers the next, for `durationMs`; connection ids are fetched once per socket and
- * refreshed every 50 s. Announces pick peer i at random from `peers`, in swarm i % hashes.length,
- * so the tracker's state stays bounded however long it runs. Also used to fill a tracker with a
- * fixed set of peers (`fill`).
+ * A bounded UDP tracker load generator (BEP 15) sending the bench's announce mix (announce-mix.ts).
+ *
+ * Two modes:
+ * - closed loop (`window`): that many requests in flight on one socket, each answer triggers the
+ *   next, for `durationMs` — the throughput at saturation; its latency includes the queue the
+ *   window itself builds;
+ * - open loop (`rate`): requests leave at a fixed rate whatever the answers do, and each latency
+ *   is counted from the moment its request was due (so a stalled server cannot hide its stall by
+ *   slowing the generator down); a request unanswered after a second counts as lost, with an
+ *   infinite latency.
+ * Every answer is checked: an announce response (action 1, 20 + 6n bytes, interval > 0) for the
+ * right transaction; error actions, malformed answers and lost requests are counted, not timed.
+ * Connection ids are fetched once per socket and refreshed every 50 s. Also used to fill a tracker
+ * with a fixed set of peers (`fill`).
  */
 import { createSocket } from 'node:dgram';
 import { decodeUdpResponse, encodeUdpAnnounceRequest, encodeUdpConnectRequest } from '../../src/codecs/tracker/udp.js';
+import { announceMix, type MixAnnounce, mixPeerId } from './announce-mix.js';
 
 export interface UdpLoadResult {
+  /** Successful announces. */
   requests: number;
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Error actions and malformed or unexpected answers. */
   errors: number;
+  /** Requests never answered (open loop: within a second; closed loop: replaced by the top-up). */
+  lost: number;
+  /** The first error message seen, for the report. */
+  sample: string;
 }
 
-function peerId(i: number): Uint8Array {
-  return new TextEncoder().encode(`-BM0001-${String(i).padStart(12, '0')}`);
+const RING = 8192;
+const LOST_AFTER_MS = 1000;
+
+function packetFor(a: MixAnnounce): Uint8Array {
+  return encodeUdpAnnounceRequest({
+    connectionId: new Uint8Array(8),
+    transactionId: 0,
+    infoHash: a.infoHash,
+    peerId: a.peerId,
+    downloaded: 0,
+    left: a.left,
+    uploaded: 0,
+    event: a.event,
+    key: a.peer,
+    numwant: a.numwant,
+    port: a.port,
+  });
 }
 
 export async function udpLoad(opts: {
@@ -25,11 +56,15 @@ export async function udpLoad(opts: {
   hashes: Uint8Array[];
   peers: number;
   durationMs: number;
+  /** Closed loop: requests in flight. */
   window: number;
-  /** Announce peers 0..peers-1 exactly once each instead of at random for a duration. */
+  /** Open loop: requests per second (replaces the window). */
+  rate?: number;
+  /** Announce peers 0..peers-1 exactly once each (event started) instead of the mix. */
   fill?: boolean;
+  seed?: number;
 }): Promise<UdpLoadResult> {
-  const sock = createSocket('udp4');
+  const sock = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   let tid = 1;
   const pending = new Map<number, number>();
@@ -37,43 +72,35 @@ export async function udpLoad(opts: {
   const latencies: number[] = [];
   let done = 0;
   let errors = 0;
+  let lost = 0;
+  let sample = '';
   let next = 0;
   let stop = false;
-  const started = performance.now();
+  let started = performance.now();
   let finish: () => void = () => {};
   const finished = new Promise<void>((r) => (finish = r));
+  const fail = (why: string) => {
+    errors++;
+    if (!sample) sample = why;
+  };
 
   const connect = () => {
     const t = tid++;
     pending.set(t, performance.now());
     sock.send(encodeUdpConnectRequest(t), opts.port, '127.0.0.1');
   };
-  // Packets are built once per peer slot in a ring and patched with the connection and
-  // transaction ids, so the generator spends its time sending, not encoding.
-  const RING = 8192;
-  const ring: Uint8Array[] = [];
+  // Packets are built once per ring slot and patched with the connection and transaction ids,
+  // so the generator spends its time sending, not encoding.
+  const ring = opts.fill ? [] : announceMix(opts.hashes, opts.peers, RING, opts.seed ?? 2).map(packetFor);
   let ringAt = 0;
-  const packetFor = (i: number) =>
-    encodeUdpAnnounceRequest({
-      connectionId: new Uint8Array(8),
-      transactionId: 0,
-      infoHash: opts.hashes[i % opts.hashes.length],
-      peerId: peerId(i),
-      downloaded: 0,
-      left: i % 3 === 0 ? 0 : 1000,
-      uploaded: 0,
-      event: undefined,
-      key: i,
-      numwant: 50,
-      port: 1025 + (i % 60000),
-    });
-  if (!opts.fill) for (let j = 0; j < RING; j++) ring.push(packetFor(Math.floor(Math.random() * opts.peers)));
-  const send = () => {
+  const send = (due: number) => {
     if (stop || !cid) return;
     let packet: Uint8Array;
     if (opts.fill) {
       if (next >= opts.peers) return;
-      packet = packetFor(next++);
+      const i = next++;
+      const a: MixAnnounce = { peer: i, infoHash: opts.hashes[i % opts.hashes.length], peerId: mixPeerId(i), port: 1025 + (i % 60000), left: i % 3 === 0 ? 0 : 1_000_000, event: 'started', numwant: 50 };
+      packet = packetFor(a);
     } else {
       packet = ring[ringAt];
       ringAt = (ringAt + 1) % RING;
@@ -81,51 +108,89 @@ export async function udpLoad(opts: {
     const t = tid++ >>> 0;
     packet.set(cid, 0);
     new DataView(packet.buffer, packet.byteOffset).setUint32(12, t);
-    pending.set(t, performance.now());
+    pending.set(t, due);
     sock.send(packet, opts.port, '127.0.0.1');
   };
+  const openLoop = opts.rate !== undefined && !opts.fill;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  let sent = 0;
+  const begin = () => {
+    started = performance.now();
+    if (!openLoop) {
+      for (let k = 0; k < opts.window; k++) send(performance.now());
+      return;
+    }
+    const perMs = opts.rate! / 1000;
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.floor((now - started) * perMs);
+      for (; sent < due; sent++) send(started + sent / perMs);
+    };
+    ticker = setInterval(tick, 1);
+  };
   sock.on('message', (msg) => {
-    let r;
-    try {
-      r = decodeUdpResponse(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
-    } catch {
-      errors++;
+    const b = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
+    const t = b.length >= 8 ? msg.readUInt32BE(4) : -1;
+    const at = pending.get(t);
+    if (at === undefined) {
+      // An answer after its request was given up on is already counted as lost.
+      if (!(t > 0 && t < tid)) fail(`answer to no request sent (${b.length} bytes)`);
       return;
     }
-    const at = pending.get(r.transactionId);
-    if (at === undefined) return;
-    pending.delete(r.transactionId);
-    if (r.action === 'connect') {
-      const first = !cid;
-      cid = r.connectionId;
-      if (first) for (let k = 0; k < opts.window; k++) send();
-      return;
-    }
-    if (r.action === 'error') errors++;
-    else {
+    pending.delete(t);
+    const action = b.length >= 8 ? msg.readUInt32BE(0) : -1;
+    if (action === 1 && b.length >= 20 && (b.length - 20) % 6 === 0 && msg.readUInt32BE(8) > 0) {
       done++;
-      if (latencies.length < 2_000_000) latencies.push(performance.now() - at);
+      if (latencies.length < 4_000_000) latencies.push(performance.now() - at);
+    } else if (action === 0 && b.length >= 16) {
+      const first = !cid;
+      cid = b.slice(8, 16);
+      if (first) begin();
+      return;
+    } else {
+      let why = `malformed answer of ${b.length} bytes`;
+      try {
+        const r = decodeUdpResponse(b);
+        if (r.action === 'error') why = `error: ${r.message}`;
+      } catch {
+        // keep the generic reason
+      }
+      fail(why);
     }
-    if (opts.fill && done + errors >= opts.peers) finish();
-    send();
+    if (opts.fill && done + errors + lost >= opts.peers) finish();
+    if (!openLoop) send(performance.now());
   });
   connect();
   const refresh = setInterval(connect, 50_000);
-  // Lost datagrams would shrink the window: top it up every 200 ms.
-  const topUp = setInterval(() => {
+  // Requests unanswered for a second are lost; the closed loop refills its window.
+  const sweep = setInterval(() => {
     const now = performance.now();
-    for (const [t, at] of pending) if (now - at > 1000) pending.delete(t);
-    for (let k = pending.size; k < opts.window; k++) send();
+    for (const [t, at] of pending) {
+      if (now - at > LOST_AFTER_MS) {
+        pending.delete(t);
+        lost++;
+        if (openLoop) latencies.push(Number.POSITIVE_INFINITY);
+      }
+    }
+    if (!openLoop) for (let k = pending.size; k < opts.window; k++) send(performance.now());
+    if (opts.fill && done + errors + lost >= opts.peers) finish();
   }, 200);
-  const timer = setTimeout(finish, opts.fill ? 600_000 : opts.durationMs);
+  const timer = setTimeout(finish, opts.fill ? 600_000 : opts.durationMs + 200);
   await finished;
   stop = true;
+  if (ticker) clearInterval(ticker);
+  const secs = (performance.now() - started) / 1000;
+  // The open loop waits for its last answers before counting what is still missing as lost.
+  if (openLoop) await new Promise((r) => setTimeout(r, LOST_AFTER_MS));
   clearTimeout(timer);
   clearInterval(refresh);
-  clearInterval(topUp);
-  const secs = (performance.now() - started) / 1000;
+  clearInterval(sweep);
+  if (openLoop) {
+    lost += pending.size;
+    for (let k = 0; k < pending.size; k++) latencies.push(Number.POSITIVE_INFINITY);
+  }
   sock.close();
   latencies.sort((a, b) => a - b);
   const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] : Number.NaN);
-  return { requests: done, perSecond: done / secs, p50Ms: q(0.5), p99Ms: q(0.99), errors };
+  return { requests: done, perSecond: done / secs, p50Ms: q(0.5), p99Ms: q(0.99), errors, lost, sample };
 }

@@ -18,5 +18,10 @@ export interface DatagramSocket {
 
 export interface DatagramFactory {
   /** Binds a socket; port 0 picks a free port. */
-  bind(options: { port: number; address: string }): Promise<DatagramSocket>;
+  bind(options: {
+    port: number;
+    address: string;
+    /** Kernel send and receive buffer size, so bursts wait instead of being dropped (capped by the OS). */
+    bufferBytes?: number;
+  }): Promise<DatagramSocket>;
 }

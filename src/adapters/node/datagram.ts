@@ -6,6 +6,10 @@ import type { DatagramAddress, DatagramFactory, DatagramSocket } from '../../por
 export class NodeDatagramSocket implements DatagramSocket {
   private messageHandler: (data: Uint8Array, from: DatagramAddress) => void = () => {};
   private errorHandler: (err: Error) => void = () => {};
+  /** One callback for every send (a closure per datagram would be garbage on hot paths). */
+  private readonly sent = (err: Error | null) => {
+    if (err) this.errorHandler(err);
+  };
 
   constructor(private readonly socket: Socket) {
     socket.on('message', (msg, rinfo) => {
@@ -20,9 +24,7 @@ export class NodeDatagramSocket implements DatagramSocket {
 
   send(data: Uint8Array, port: number, address: string): void {
     try {
-      this.socket.send(data, port, address, (err) => {
-        if (err) this.errorHandler(err);
-      });
+      this.socket.send(data, port, address, this.sent);
     } catch (err) {
       this.errorHandler(err as Error);
     }
@@ -54,9 +56,13 @@ export class NodeDatagramSocket implements DatagramSocket {
 
 /** UDP sockets on node:dgram. */
 export const nodeDatagrams: DatagramFactory = {
-  bind({ port, address }) {
+  bind({ port, address, bufferBytes }) {
     return new Promise((resolve, reject) => {
-      const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+      const socket = createSocket({
+        type: isIPv6(address) ? 'udp6' : 'udp4',
+        reuseAddr: false,
+        ...(bufferBytes ? { recvBufferSize: bufferBytes, sendBufferSize: bufferBytes } : {}),
+      });
       socket.once('error', reject);
       socket.bind(port, address, () => {
         socket.off('error', reject);

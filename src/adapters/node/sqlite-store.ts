@@ -2,18 +2,25 @@
  * The SQLite SwarmStore (better-sqlite3): swarms and completed counts survive a restart.
  *
  * Reads and peer selection are served from an in-memory working set (the MemorySwarmStore), so
- * SQLite is never on the announce path; every change is journalled and written in one
- * transaction per flush (every `flushMs`, and at close), so thousands of announces cost one
- * commit. After a crash at most the last `flushMs` of announces are lost, which clients repair
- * with their next announce.
+ * SQLite is never on the announce path. Every change is appended to a journal of binary change
+ * records (the replication format, replicated-store.ts); every `flushMs`, and at close, the
+ * journal's bytes are handed to a writer thread (sqlite-writer.ts) that writes them in one
+ * transaction, so a flush costs the event loop a buffer transfer, not thousands of inserts (which
+ * stalled every answer behind it for tens of milliseconds). After a crash at most the last
+ * `flushMs` of announces are lost, which clients repair with their next announce.
  */
 import Database from 'better-sqlite3';
+import type { Worker } from 'node:worker_threads';
 import type { ScrapeEntry } from '../../codecs/tracker/types.js';
 import { MemorySwarmStore } from '../../engines/tracker-server/memory-store.js';
+import { writeChange } from '../../engines/tracker-server/replicated-store.js';
 import type { Cancel, Clock } from '../../ports/clock.js';
 import type { Rng } from '../../ports/rng.js';
 import type { SwarmAnnounce, SwarmAnnounceResult, SwarmStore, SwarmTotals } from '../../ports/swarm-store.js';
 import { bytesToBinary, binaryToBytes } from '../../util/bytes.js';
+import { TorrentkitError } from '../../util/errors.js';
+import { startModuleWorker } from './module-worker.js';
+import type { SqliteWriterMessage } from './sqlite-writer.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS swarms (info_hash BLOB PRIMARY KEY, downloaded INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
@@ -23,12 +30,11 @@ CREATE TABLE IF NOT EXISTS peers (
 CREATE INDEX IF NOT EXISTS peers_expiry ON peers (expires_at);
 `;
 
-interface PendingPeer {
-  infoHash: Uint8Array;
-  peerId: Uint8Array;
-  /** undefined = delete. */
-  state: { ip: string; port: number; seeder: boolean; expiresAt: number } | undefined;
-}
+/** How long close() waits for the writer thread to write the last batch and close the file. */
+const CLOSE_TIMEOUT_MS = 30_000;
+
+/** Largest change record (head + the longest address text). */
+const MAX_RECORD_BYTES = 64 + 64;
 
 export interface SqliteStoreOptions {
   path: string;
@@ -37,24 +43,27 @@ export interface SqliteStoreOptions {
 }
 
 export class SqliteSwarmStore implements SwarmStore {
-  private readonly db: Database.Database;
   private readonly mem: MemorySwarmStore;
-  private readonly pendingPeers = new Map<string, PendingPeer>();
+  private journal = new Uint8Array(64 * 1024);
+  private used = 0;
   private readonly pendingSwarms = new Map<string, number>();
   private readonly stopFlush: Cancel;
+  private readonly writer: Worker;
+  private writeError: Error | undefined;
+  private writerGone = false;
   private closed = false;
-  private readonly writeBatch: () => void;
 
   constructor(deps: { rng: Rng; clock: Clock }, options: SqliteStoreOptions) {
-    this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
+    // The working set is loaded here, synchronously, before the first announce; the writer
+    // thread then owns the only connection.
+    const db = new Database(options.path);
+    db.pragma('journal_mode = WAL');
+    db.exec(SCHEMA);
     this.mem = new MemorySwarmStore({ rng: deps.rng });
-    for (const row of this.db.prepare('SELECT info_hash, downloaded FROM swarms').iterate() as Iterable<{ info_hash: Buffer; downloaded: number }>) {
+    for (const row of db.prepare('SELECT info_hash, downloaded FROM swarms').iterate() as Iterable<{ info_hash: Buffer; downloaded: number }>) {
       this.mem.restoreDownloaded(new Uint8Array(row.info_hash), row.downloaded);
     }
-    const peers = this.db.prepare('SELECT info_hash, peer_id, ip, port, seeder, expires_at FROM peers').iterate() as Iterable<{
+    const peers = db.prepare('SELECT info_hash, peer_id, ip, port, seeder, expires_at FROM peers').iterate() as Iterable<{
       info_hash: Buffer;
       peer_id: Buffer;
       ip: string;
@@ -65,41 +74,44 @@ export class SqliteSwarmStore implements SwarmStore {
     for (const r of peers) {
       this.mem.restorePeer(new Uint8Array(r.info_hash), { peerId: new Uint8Array(r.peer_id), ip: r.ip, port: r.port }, r.seeder === 1, r.expires_at);
     }
-    const upsertPeer = this.db.prepare(
-      'INSERT INTO peers (info_hash, peer_id, ip, port, seeder, expires_at) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (info_hash, peer_id) DO UPDATE SET ip = excluded.ip, port = excluded.port, seeder = excluded.seeder, expires_at = excluded.expires_at',
-    );
-    const deletePeer = this.db.prepare('DELETE FROM peers WHERE info_hash = ? AND peer_id = ?');
-    const upsertSwarm = this.db.prepare(
-      'INSERT INTO swarms (info_hash, downloaded) VALUES (?, ?) ON CONFLICT (info_hash) DO UPDATE SET downloaded = excluded.downloaded',
-    );
-    this.writeBatch = this.db.transaction(() => {
-      for (const p of this.pendingPeers.values()) {
-        if (p.state) upsertPeer.run(p.infoHash, p.peerId, p.state.ip, p.state.port, p.state.seeder ? 1 : 0, p.state.expiresAt);
-        else deletePeer.run(p.infoHash, p.peerId);
-      }
-      for (const [key, downloaded] of this.pendingSwarms) upsertSwarm.run(binaryToBytes(key), downloaded);
-    });
+    db.close();
+    this.writer = startModuleWorker(new URL('./sqlite-writer.js', import.meta.url), { path: options.path });
+    this.writer.on('error', (err) => (this.writeError ??= err));
+    this.writer.on('exit', () => (this.writerGone = true));
+    // An idle writer must not keep the process alive; close() waits for it explicitly.
+    this.writer.unref();
     this.stopFlush = deps.clock.setInterval(() => this.flush(), options.flushMs ?? 1000);
   }
 
-  /** Writes every pending change in one transaction. */
+  private post(m: SqliteWriterMessage, transfer: ArrayBuffer[] = []): void {
+    this.writer.postMessage(m, transfer);
+  }
+
+  /** Hands every pending change to the writer thread (written there in one transaction). */
   flush(): void {
-    if (this.pendingPeers.size === 0 && this.pendingSwarms.size === 0) return;
-    this.writeBatch();
-    this.pendingPeers.clear();
+    if (this.used === 0 && this.pendingSwarms.size === 0) return;
+    const changes = this.journal.subarray(0, this.used);
+    const swarms: [Uint8Array, number][] = [...this.pendingSwarms].map(([key, n]) => [binaryToBytes(key), n]);
+    this.journal = new Uint8Array(this.journal.length);
+    this.used = 0;
     this.pendingSwarms.clear();
+    this.post({ kind: 'batch', changes, swarms }, [changes.buffer as ArrayBuffer]);
   }
 
   async announce(a: SwarmAnnounce): Promise<SwarmAnnounceResult> {
+    return this.announceSync(a);
+  }
+
+  /** Answers from the working set at once; the change waits in the journal for the next flush. */
+  announceSync(a: SwarmAnnounce): SwarmAnnounceResult {
     const before = this.mem.downloadedOf(a.infoHash);
     const res = this.mem.announceSync(a);
-    const key = bytesToBinary(a.infoHash) + bytesToBinary(a.peer.peerId);
-    this.pendingPeers.set(key, {
-      infoHash: a.infoHash,
-      peerId: a.peer.peerId,
-      state: a.event === 'stopped' ? undefined : { ip: a.peer.ip, port: a.peer.port, seeder: a.left === 0, expiresAt: a.now + a.ttlMs },
-    });
+    if (this.used + MAX_RECORD_BYTES > this.journal.length) {
+      const grown = new Uint8Array(this.journal.length * 2);
+      grown.set(this.journal.subarray(0, this.used));
+      this.journal = grown;
+    }
+    this.used = writeChange(this.journal, this.used, a);
     if (res.downloaded !== before) this.pendingSwarms.set(bytesToBinary(a.infoHash), res.downloaded);
     return res;
   }
@@ -111,7 +123,7 @@ export class SqliteSwarmStore implements SwarmStore {
   async expire(now: number): Promise<number> {
     this.flush();
     const removed = await this.mem.expire(now);
-    this.db.prepare('DELETE FROM peers WHERE expires_at <= ?').run(now);
+    this.post({ kind: 'expire', now });
     return removed;
   }
 
@@ -124,6 +136,23 @@ export class SqliteSwarmStore implements SwarmStore {
     this.closed = true;
     this.stopFlush();
     this.flush();
-    this.db.close();
+    // Keep the process alive until the last batch is written.
+    this.writer.ref();
+    if (!this.writerGone) {
+      await new Promise<void>((resolve) => {
+        // A writer that does not confirm in time (a stuck disk) is stopped all the same.
+        const giveUp = setTimeout(() => {
+          this.writeError ??= new Error(`no confirmation within ${CLOSE_TIMEOUT_MS} ms`);
+          void this.writer.terminate();
+        }, CLOSE_TIMEOUT_MS);
+        this.writer.once('exit', () => {
+          clearTimeout(giveUp);
+          resolve();
+        });
+        this.writer.once('message', () => void this.writer.terminate());
+        this.post({ kind: 'close' });
+      });
+    }
+    if (this.writeError) throw new TorrentkitError('BT_ERR_TRACKER_STORE', `SQLite writes failed: ${this.writeError.message}`, { cause: this.writeError });
   }
 }

@@ -59,6 +59,11 @@ export async function openStore(url: string, cwd = process.cwd()): Promise<Swarm
     const { SqliteSwarmStore } = await import('./sqlite-store.js');
     return new SqliteSwarmStore({ rng: cryptoRng, clock: systemClock }, { path });
   }
+  if (url === 'replica:') {
+    // A tracker worker holding a replica of the swarms (see replica-ipc.ts).
+    const { openReplicaStore } = await import('./replica-ipc.js');
+    return openReplicaStore();
+  }
   if (url === 'ipc:') {
     // A tracker worker whose store lives in the primary process (see ipc-store.ts).
     const { IpcSwarmStore } = await import('./ipc-store.js');

@@ -10,19 +10,25 @@ import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors
 import { compactPeer, unmapIPv4 } from '../../codecs/tracker/ip.js';
 import {
   decodeUdpRequest,
-  encodeUdpAnnounceResponse,
+  encodeUdpAnnounceResponseOf,
   encodeUdpConnectResponse,
   encodeUdpError,
   encodeUdpScrapeResponse,
   udpTransactionId,
 } from '../../codecs/tracker/udp.js';
-import type { TrackerCore } from '../../engines/tracker-server/core.js';
+import type { AnnounceParams } from '../../codecs/tracker/types.js';
+import type { AnnounceOutcome, RequestSource, TrackerCore } from '../../engines/tracker-server/core.js';
 import type { Clock } from '../../ports/clock.js';
 import type { DatagramAddress, DatagramFactory, DatagramSocket } from '../../ports/datagram.js';
-import { concatBytes } from '../../util/bytes.js';
 
 /** Length of one connection id time window. */
 export const CONNECTION_WINDOW_MS = 60_000;
+
+/**
+ * Kernel socket buffers: at the default ~200 KB a burst of a few hundred datagrams arriving while
+ * the event loop is busy (a collection, a scrape) overflows and is dropped; 4 MB holds ~4,000.
+ */
+const SOCKET_BUFFER_BYTES = 4 << 20;
 
 /** Most ids remembered per time window (a cache only: ids are recomputed when missing). */
 const ID_CACHE_SIZE = 65_536;
@@ -103,10 +109,27 @@ export interface RunningUdpTracker {
   close(): Promise<void>;
 }
 
+/**
+ * Answers come from Node's shared 8 KB pool: a fresh Uint8Array over 64 bytes costs a malloc and
+ * a backing store for the garbage collector to sweep, per datagram.
+ */
+const pooled = (bytes: number): Uint8Array => Buffer.allocUnsafe(bytes);
+
+/** BEP 15 has no room for a completed count: interval, leechers, seeders, compact peers. */
+function announceResponse(transactionId: number, out: AnnounceOutcome, ip: string): Uint8Array {
+  const size = ip.includes(':') ? 18 : 6;
+  let complete = true;
+  for (let i = 0; i < out.peers.length && complete; i++) complete = out.peers[i].compact !== undefined;
+  // Stores that do not keep compact forms ready (Redis) get them made here.
+  const peers = complete ? out.peers : out.peers.map((p) => ({ compact: p.compact ?? compactPeer(p.ip, p.port) }));
+  return encodeUdpAnnounceResponseOf(transactionId, out.interval, out.incomplete, out.complete, peers, size, pooled);
+}
+
 export async function startUdpTracker(core: TrackerCore, options: UdpTrackerOptions): Promise<RunningUdpTracker> {
-  const socket: DatagramSocket = await options.datagrams.bind({ port: options.port, address: options.host });
+  const socket: DatagramSocket = await options.datagrams.bind({ port: options.port, address: options.host, bufferBytes: SOCKET_BUFFER_BYTES });
   const ids = new ConnectionIds(options.clock, options.secret);
 
+  const sync = core.answersSynchronously;
   const reply = (data: Uint8Array, to: DatagramAddress) => socket.send(data, to.port, to.address);
   const fail = (err: unknown, packet: Uint8Array, from: DatagramAddress) => {
     const code = err instanceof TrackerError ? err.code : 'BT_ERR_INTERNAL';
@@ -141,37 +164,38 @@ export async function startUdpTracker(core: TrackerCore, options: UdpTrackerOpti
       return;
     }
     const a = req;
-    core
-      .announce(
-        {
-          infoHash: a.infoHash,
-          peerId: a.peerId,
-          port: a.port,
-          uploaded: a.uploaded,
-          downloaded: a.downloaded,
-          left: a.left,
-          event: a.event,
-          numwant: a.numwant,
-          compact: true,
-          noPeerId: true,
-          ip: a.ip,
-          key: String(a.key),
-          trackerId: undefined,
-        },
-        { transport: 'udp', ip },
-      )
-      .then(
-        (out) => {
-          const parts: Uint8Array[] = [];
-          for (const p of out.peers) {
-            const c = p.compact ?? compactPeer(p.ip, p.port);
-            if (c) parts.push(c);
-          }
-          // BEP 15 has no room for a completed count: interval, leechers, seeders.
-          reply(encodeUdpAnnounceResponse(a.transactionId, out.interval, out.incomplete, out.complete, concatBytes(parts)), from);
-        },
-        (err: unknown) => fail(err, packet, from),
-      );
+    const params: AnnounceParams = {
+      infoHash: a.infoHash,
+      peerId: a.peerId,
+      port: a.port,
+      uploaded: a.uploaded,
+      downloaded: a.downloaded,
+      left: a.left,
+      event: a.event,
+      numwant: a.numwant,
+      compact: true,
+      noPeerId: true,
+      ip: a.ip,
+      key: String(a.key),
+      trackerId: undefined,
+    };
+    const source: RequestSource = { transport: 'udp', ip };
+    if (sync) {
+      // Stores in this process answer at once: no promise, no closure per announce.
+      let out: AnnounceOutcome;
+      try {
+        out = core.announceSync(params, source)!;
+      } catch (err) {
+        fail(err, packet, from);
+        return;
+      }
+      reply(announceResponse(a.transactionId, out, ip), from);
+      return;
+    }
+    core.announce(params, source).then(
+      (out) => reply(announceResponse(a.transactionId, out, ip), from),
+      (err: unknown) => fail(err, packet, from),
+    );
   });
   socket.onError(() => core.reject('BT_ERR_TRACKER_UDP_SOCKET'));
   const addr = socket.address();

@@ -3,9 +3,10 @@
  * until interrupted. With `--workers N` the HTTP and UDP ports are served by N processes
  * (node:cluster shares the listening sockets) over one shared store.
  */
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { serveStoreTo } from '../../adapters/node/ipc-store.js';
+import { relayReplicas } from '../../adapters/node/replica-ipc.js';
 import { DEFAULT_STORE_URL, openStore, startTracker } from '../../adapters/node/tracker-server.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { CliIo, Command } from './command.js';
@@ -19,25 +20,33 @@ function port(v: string | undefined, name: string): number | undefined {
 
 /**
  * `--workers N`: the primary forks N workers that serve the ports (node:cluster hands them the
- * listening sockets). A redis: store is shared by itself; a memory or SQLite store is opened
- * here, in the primary, and served to the workers over IPC, so every worker sees every swarm.
+ * listening sockets; the kernel spreads UDP datagrams and TCP connections over them).
+ * - memory: every worker keeps a replica of the swarms and answers from it; the primary relays
+ *   each worker's change batches to the others (replica-ipc.ts), so no announce waits on IPC;
+ * - sqlite: the primary owns the store and serves it to the workers over IPC (it persists);
+ * - redis: the workers share Redis by themselves.
  */
 async function runPrimary(workers: number, store: string, io: CliIo): Promise<number> {
   cluster.setupPrimary({ serialization: 'advanced' });
-  const shared = store.startsWith('redis://') ? undefined : await openStore(store, io.cwd);
+  const replicated = store === 'memory:' || store === 'memory';
+  const shared = store.startsWith('redis://') || replicated ? undefined : await openStore(store, io.cwd);
   const stopExpiry = shared ? setInterval(() => void shared.expire(Date.now()).catch(() => {}), 60_000) : undefined;
   // Workers behind one address must agree on UDP connection ids: one random secret for all.
   const secret = randomBytes(32).toString('hex');
+  const workerStore = replicated ? 'replica:' : shared ? 'ipc:' : undefined;
   let listening = 0;
+  const forked: Worker[] = [];
   const ready = new Promise<string>((resolve) => {
     for (let i = 0; i < workers; i++) {
-      const w = cluster.fork({ TORRENTKIT_TRACKER_SECRET: secret, ...(shared ? { TORRENTKIT_TRACKER_STORE: 'ipc:' } : {}) });
+      const w = cluster.fork({ TORRENTKIT_TRACKER_SECRET: secret, ...(workerStore ? { TORRENTKIT_TRACKER_STORE: workerStore } : {}) });
+      forked.push(w);
       if (shared) serveStoreTo(w, shared);
       w.on('message', (m: { tkListening?: string }) => {
         if (m?.tkListening && ++listening === workers) resolve(m.tkListening);
       });
     }
   });
+  if (replicated) relayReplicas(forked);
   const line = await Promise.race([ready, new Promise<string>((resolve) => io.signal.addEventListener('abort', () => resolve(''), { once: true }))]);
   if (line) io.stdout.write(`${line} (${workers} workers)\n`);
   await new Promise<void>((resolve) => {

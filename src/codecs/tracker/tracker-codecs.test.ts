@@ -16,6 +16,7 @@ import {
   encodeScrapeResponse,
   encodeUdpAnnounceRequest,
   encodeUdpAnnounceResponse,
+  encodeUdpAnnounceResponseOf,
   encodeUdpConnectRequest,
   encodeUdpConnectResponse,
   encodeUdpError,
@@ -173,6 +174,15 @@ test('UDP packets (BEP 15) round-trip in both directions', () => {
   const peers = Uint8Array.from([...compactPeer('127.0.0.2', 1000)!, ...compactPeer('127.0.0.3', 1001)!]);
   const ar = decodeUdpResponse(encodeUdpAnnounceResponse(9, 120, 3, 4, peers));
   assert.deepEqual(ar, { action: 'announce', transactionId: 9, interval: 120, leechers: 3, seeders: 4, peers: [{ ip: '127.0.0.2', port: 1000 }, { ip: '127.0.0.3', port: 1001 }] });
+  // Built straight from the peers: only compact forms of the asked family are written.
+  const mixed = [{ compact: compactPeer('127.0.0.2', 1000) }, { compact: compactPeer('::1', 7) }, {}, { compact: compactPeer('127.0.0.3', 1001) }];
+  assert.deepEqual(decodeUdpResponse(encodeUdpAnnounceResponseOf(9, 120, 3, 4, mixed, 6)), ar);
+  const v6 = decodeUdpResponse(encodeUdpAnnounceResponseOf(9, 120, 3, 4, mixed, 18), true);
+  assert.deepEqual(v6.action === 'announce' && v6.peers, [{ ip: '::1', port: 7 }]);
+  let asked = -1;
+  const viaAlloc = encodeUdpAnnounceResponseOf(1, 2, 3, 4, mixed, 6, (n) => new Uint8Array((asked = n) + 5).subarray(0, n));
+  assert.equal(asked, 32);
+  assert.equal(viaAlloc.length, 32);
   const s = decodeUdpRequest(encodeUdpScrapeRequest(cid, 11, [HASH, HASH2]));
   assert.deepEqual(s, { action: 'scrape', connectionId: cid, transactionId: 11, infoHashes: [HASH, HASH2] });
   const sr = decodeUdpResponse(encodeUdpScrapeResponse(11, [{ infoHash: HASH, complete: 1, downloaded: 2, incomplete: 3 }]));

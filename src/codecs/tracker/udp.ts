@@ -165,6 +165,39 @@ export function encodeUdpAnnounceResponse(
   return out;
 }
 
+/**
+ * Announce response written straight from the peers' compact forms in one allocation (the
+ * server's hot path). Peers whose compact form is missing or of the other family are skipped.
+ */
+export function encodeUdpAnnounceResponseOf(
+  transactionId: number,
+  interval: number,
+  leechers: number,
+  seeders: number,
+  peers: readonly { readonly compact?: Uint8Array }[],
+  size: 6 | 18,
+  /** Allocates the packet; a server passes a pooled allocator (every answer is garbage at once). */
+  alloc: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
+): Uint8Array {
+  let n = 0;
+  for (let i = 0; i < peers.length; i++) if (peers[i].compact?.length === size) n++;
+  const out = alloc(20 + n * size);
+  const v = view(out);
+  v.setUint32(0, UdpAction.Announce);
+  v.setUint32(4, transactionId);
+  v.setUint32(8, interval);
+  v.setUint32(12, leechers);
+  v.setUint32(16, seeders);
+  let o = 20;
+  for (let i = 0; i < peers.length; i++) {
+    const c = peers[i].compact;
+    if (c?.length !== size) continue;
+    for (let j = 0; j < size; j++) out[o + j] = c[j];
+    o += size;
+  }
+  return out;
+}
+
 export function encodeUdpScrapeResponse(transactionId: number, entries: readonly ScrapeEntry[]): Uint8Array {
   const out = new Uint8Array(8 + 12 * entries.length);
   const v = view(out);

@@ -11,7 +11,7 @@ import type { AnnounceParams, ScrapeEntry } from '../../codecs/tracker/types.js'
 import { parseIPv4, parseIPv6 } from '../../codecs/tracker/ip.js';
 import type { Cancel, Clock } from '../../ports/clock.js';
 import type { Rng } from '../../ports/rng.js';
-import type { StoredPeer, SwarmStore, SwarmTotals } from '../../ports/swarm-store.js';
+import type { StoredPeer, SwarmAnnounce, SwarmAnnounceResult, SwarmStore, SwarmTotals } from '../../ports/swarm-store.js';
 import { bytesToBinary } from '../../util/bytes.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import { type StatsSnapshot, TrackerStats, type Transport } from './stats.js';
@@ -140,23 +140,46 @@ export class TrackerCore {
   }
 
   async announce(params: AnnounceParams, source: RequestSource): Promise<AnnounceOutcome> {
+    const a = this.toSwarmAnnounce(params, source);
+    return this.outcome(params, source, await this.deps.store.announce(a));
+  }
+
+  /**
+   * `announce` without a promise, when the store answers synchronously (memory, SQLite);
+   * undefined when it cannot (the caller then uses `announce`). Throws like `announce` rejects.
+   */
+  announceSync(params: AnnounceParams, source: RequestSource): AnnounceOutcome | undefined {
+    const store = this.deps.store;
+    if (!store.announceSync) return undefined;
+    return this.outcome(params, source, store.announceSync(this.toSwarmAnnounce(params, source)));
+  }
+
+  /** True when `announceSync` answers (the store keeps its swarms in this process). */
+  get answersSynchronously(): boolean {
+    return this.deps.store.announceSync !== undefined;
+  }
+
+  private toSwarmAnnounce(params: AnnounceParams, source: RequestSource): SwarmAnnounce {
     if (!this.isAllowed(params.infoHash)) {
       this.stats.error(E.NotAllowed);
       throw new TrackerError(E.NotAllowed, 'torrent not registered with this tracker');
     }
     const o = this.options;
     const ip = this.peerAddress(params, source);
-    const numwant = Math.min(params.numwant ?? o.defaultNumwant, o.maxNumwant);
-    const res = await this.deps.store.announce({
+    return {
       infoHash: params.infoHash,
       peer: { peerId: params.peerId, ip, port: params.port },
       left: params.left,
       event: params.event,
-      numwant,
+      numwant: Math.min(params.numwant ?? o.defaultNumwant, o.maxNumwant),
       family: source.transport === 'udp' ? (ip.includes(':') ? 'IPv6' : 'IPv4') : 'any',
       now: this.deps.clock.wallTime(),
       ttlMs: o.peerTtlMs,
-    });
+    };
+  }
+
+  private outcome(params: AnnounceParams, source: RequestSource, res: SwarmAnnounceResult): AnnounceOutcome {
+    const o = this.options;
     this.stats.announce(source.transport, params.peerId);
     return {
       interval: o.intervalS + (o.jitterS > 0 ? this.deps.rng.int(o.jitterS + 1) : 0),
