@@ -271,20 +271,40 @@ export function startTransmission(
   const args = ['transmission-cli', '-g', options.configDir, '-w', options.dir, '-p', String(options.port), '-M', '-et', '-D', '-U'];
   if (options.verify) args.push('-v');
   const [cmd, ...rest] = [...options.exec, ...args, options.torrentPath];
-  const proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
+  let seeded = false;
+  let proc: ChildProcess;
   let resolveSeeding!: () => void;
+  let rejectSeeding!: (err: Error) => void;
   const seeding = new Promise<void>((resolve, reject) => {
     resolveSeeding = resolve;
-    proc.once('exit', (code) => reject(new Error(`transmission-cli exited with ${code}: ${log.slice(-2000)}`)));
+    rejectSeeding = reject;
   });
   seeding.catch(() => {});
-  const onData = (d: Buffer) => {
-    log += String(d);
-    if (/Seeding/.test(log)) resolveSeeding();
+  // transmission-cli 3.00 sometimes exits with 0 right after verifying complete data, before it
+  // seeds (its main loop can see the torrent stopped between the check and the restart): once,
+  // it is started again.
+  const launch = (attempt: number): void => {
+    proc = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.once('exit', (code) => {
+      if (!seeded && code === 0 && options.verify && attempt === 0 && /Removing torrent/.test(log)) {
+        log += '\n[restarted after an early exit]\n';
+        launch(1);
+        return;
+      }
+      rejectSeeding(new Error(`transmission-cli exited with ${code}: ${log.slice(-2000)}`));
+    });
+    const onData = (d: Buffer) => {
+      log += String(d);
+      if (!seeded && /Seeding/.test(log)) {
+        seeded = true;
+        resolveSeeding();
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
   };
-  proc.stdout.on('data', onData);
-  proc.stderr.on('data', onData);
+  launch(0);
   const stop = () => stopProcess(proc, 2000);
   t.after(stop);
   return { seeding, log: () => log, stop };
