@@ -41,16 +41,6 @@ import { parseHostPort } from '../../util/ip.js';
 
 const TICK_MS = 1_000;
 const RESUME_SAVE_MS = 30_000;
-/**
- * Memory for pieces being assembled and verified: 16 MiB (four times a peer's 4 MiB queue of
- * requests; pieces are hashed as they complete, so only the disk write keeps them longer), or
- * eight pieces when pieces are large, so big pieces still overlap.
- */
-const ASSEMBLY_MEMORY = 16 * 1024 * 1024;
-const ASSEMBLY_MIN_PIECES = 8;
-/** Each further peer adds 4 MiB (two pieces when pieces are larger), up to 64 MiB in all. */
-const ASSEMBLY_PER_PEER = 4 * 1024 * 1024;
-const ASSEMBLY_MAX_MEMORY = 64 * 1024 * 1024;
 /** Whole pieces cached for uploads. */
 const READ_CACHE = 16 * 1024 * 1024;
 
@@ -130,13 +120,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.storage = deps.storageFactory(this.files, { name: meta.name, id: this.infoHashHex, dir: options.path });
     this.transfer = new Transfer(
       { clock: deps.clock, rng: deps.rng },
-      {
-        pieceLength: meta.pieceLength,
-        totalLength: meta.totalLength,
-        memoryBytes: Math.max(ASSEMBLY_MEMORY, ASSEMBLY_MIN_PIECES * meta.pieceLength),
-        memoryPerPeerBytes: Math.max(ASSEMBLY_PER_PEER, 2 * meta.pieceLength),
-        maxMemoryBytes: Math.max(ASSEMBLY_MAX_MEMORY, ASSEMBLY_MIN_PIECES * meta.pieceLength),
-      },
+      { pieceLength: meta.pieceLength, totalLength: meta.totalLength },
       {
         onPieceComplete: (piece, data) => void this.verify(piece, data),
         onPayload: (_peer, bytes) => {

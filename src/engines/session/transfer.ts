@@ -22,11 +22,22 @@ const CRITICAL_QUEUE_SECONDS = 0.25;
 /** Most free request slots a busy peer's queue waits for before it is refilled. */
 const REFILL_BATCH = 16;
 
+/**
+ * Memory for pieces being assembled and verified, with one peer: 16 MiB (four times a peer's
+ * 4 MiB queue of requests; pieces are hashed as they complete, so only the disk write keeps them
+ * longer), or eight pieces when pieces are large, so big pieces still overlap.
+ */
+const ASSEMBLY_MEMORY = 16 * 1024 * 1024;
+const ASSEMBLY_MIN_PIECES = 8;
+/** Each further peer adds 4 MiB (two pieces when pieces are larger), up to 64 MiB in all. */
+const ASSEMBLY_PER_PEER = 4 * 1024 * 1024;
+const ASSEMBLY_MAX_MEMORY = 64 * 1024 * 1024;
+
 export interface TransferOptions {
   pieceLength: number;
   totalLength: number;
-  /** Memory for pieces being assembled (bytes) with one peer. */
-  memoryBytes: number;
+  /** Memory for pieces being assembled (bytes) with one peer (default: see ASSEMBLY_MEMORY). */
+  memoryBytes?: number;
   /**
    * More memory per further peer, up to `maxMemoryBytes`: each peer keeps seconds of its rate
    * requested, and a budget sized for one peer lets the queues of a few slow peers hold every
@@ -49,6 +60,8 @@ export class Transfer {
   readonly assembler: PieceAssembler;
   private readonly peers = new Set<PeerSession>();
   private readonly clock: Clock;
+  /** The assembly budget: `base` with one peer, plus `perPeer` for each further one, up to `max`. */
+  private readonly memory: { base: number; perPeer: number; max: number };
   /** Downloading stops (no new requests) while paused or when the torrent is done. */
   active = true;
   /** Download rate limits (the torrent's and the client's): requests are sent within them. */
@@ -69,7 +82,13 @@ export class Transfer {
     // While a reader waits (critical pieces), each peer queues a quarter second of its rate, so the
     // window's blocks spread over the fast peers instead of queueing behind one of them.
     this.scheduler = new RequestScheduler<PeerSession>({ picker: this.picker }, { criticalQueueSeconds: CRITICAL_QUEUE_SECONDS });
-    this.assembler = new PieceAssembler(options.pieceLength, options.totalLength, options.memoryBytes);
+    const piece = options.pieceLength;
+    this.memory = {
+      base: options.memoryBytes ?? Math.max(ASSEMBLY_MEMORY, ASSEMBLY_MIN_PIECES * piece),
+      perPeer: options.memoryPerPeerBytes ?? Math.max(ASSEMBLY_PER_PEER, 2 * piece),
+      max: options.maxMemoryBytes ?? Math.max(ASSEMBLY_MAX_MEMORY, ASSEMBLY_MIN_PIECES * piece),
+    };
+    this.assembler = new PieceAssembler(options.pieceLength, options.totalLength, this.memory.base);
   }
 
   get pieceCount(): number {
@@ -83,9 +102,8 @@ export class Transfer {
   }
 
   private sizeBudget(): void {
-    const { memoryBytes, memoryPerPeerBytes = 0, maxMemoryBytes = memoryBytes } = this.options;
-    const extra = Math.max(0, this.peers.size - 1) * memoryPerPeerBytes;
-    this.assembler.setBudget(Math.max(memoryBytes, Math.min(maxMemoryBytes, memoryBytes + extra)));
+    const { base, perPeer, max } = this.memory;
+    this.assembler.setBudget(Math.max(base, Math.min(max, base + Math.max(0, this.peers.size - 1) * perPeer)));
   }
 
   peerGone(peer: PeerSession): void {

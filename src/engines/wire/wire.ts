@@ -56,6 +56,7 @@ import {
 import type { Cancel, Clock } from '../../ports/clock.js';
 import type { StreamConnection } from '../../ports/transport.js';
 import { Emitter } from '../../util/emitter.js';
+import { Bitfield } from '../../util/bitfield.js';
 import { equalBytes } from '../../util/bytes.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
@@ -314,10 +315,7 @@ export class Wire extends Emitter<WireEvents> {
   haveAll(): boolean {
     if (this.fastExtension) return this.send(HAVE_ALL);
     if (this.pieceCount === undefined) return false;
-    const n = this.pieceCount;
-    const bytes = new Uint8Array((n + 7) >> 3).fill(0xff);
-    if (n % 8) bytes[bytes.length - 1] = (0xff << (8 - (n % 8))) & 0xff;
-    return this.bitfield(bytes);
+    return this.bitfield(Bitfield.full(this.pieceCount).bytes);
   }
 
   /** BEP 6 have none; without the fast extension nothing is sent (BEP 3 allows no bitfield). */
