@@ -34,6 +34,48 @@ export interface UdpLoadResult {
 
 const RING = 8192;
 const LOST_AFTER_MS = 1000;
+const MAX_LATENCIES = 4_000_000;
+/** Most requests in flight (a power of two): more than a second of the fastest tracker's rate. */
+const SLOTS = 1 << 17;
+
+/** Send times of the requests in flight, in slots indexed by transaction id (ids are sequential). */
+class Pending {
+  private readonly ids = new Uint32Array(SLOTS);
+  private readonly at = new Float64Array(SLOTS);
+  size = 0;
+
+  /** Records a request; returns 1 when it overwrote one still in flight (counted as lost). */
+  set(tid: number, at: number): number {
+    const k = tid & (SLOTS - 1);
+    const overwritten = this.ids[k] !== 0 ? 1 : 0;
+    if (!overwritten) this.size++;
+    this.ids[k] = tid;
+    this.at[k] = at;
+    return overwritten;
+  }
+
+  /** The send time of request `tid`, which is no longer in flight; undefined if unknown. */
+  take(tid: number): number | undefined {
+    const k = tid & (SLOTS - 1);
+    if (tid <= 0 || this.ids[k] !== tid) return undefined;
+    this.ids[k] = 0;
+    this.size--;
+    return this.at[k];
+  }
+
+  /** Drops the requests sent before `before`; returns how many. */
+  expire(before: number): number {
+    let n = 0;
+    for (let k = 0; k < SLOTS; k++) {
+      if (this.ids[k] !== 0 && this.at[k] < before) {
+        this.ids[k] = 0;
+        n++;
+      }
+    }
+    this.size -= n;
+    return n;
+  }
+}
 
 function packetFor(a: MixAnnounce): Uint8Array {
   return encodeUdpAnnounceRequest({
@@ -67,9 +109,12 @@ export async function udpLoad(opts: {
   const sock = createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   let tid = 1;
-  const pending = new Map<number, number>();
+  // Requests in flight in typed arrays indexed by transaction id, latencies in a preallocated one, so that the generator itself allocates next to nothing per request: its own garbage
+  // collections would pause it and show up as the server's latency.
+  const pending = new Pending();
   let cid: Uint8Array | undefined;
-  const latencies: number[] = [];
+  const latencies = new Float64Array(MAX_LATENCIES);
+  let measured = 0;
   let done = 0;
   let errors = 0;
   let lost = 0;
@@ -86,29 +131,33 @@ export async function udpLoad(opts: {
 
   const connect = () => {
     const t = tid++;
-    pending.set(t, performance.now());
+    lost += pending.set(t, performance.now());
     sock.send(encodeUdpConnectRequest(t), opts.port, '127.0.0.1');
   };
   // Packets are built once per ring slot and patched with the connection and transaction ids,
   // so the generator spends its time sending, not encoding.
   const ring = opts.fill ? [] : announceMix(opts.hashes, opts.peers, RING, opts.seed ?? 2).map(packetFor);
+  const views = ring.map((p) => new DataView(p.buffer, p.byteOffset));
   let ringAt = 0;
   const send = (due: number) => {
     if (stop || !cid) return;
     let packet: Uint8Array;
+    let view: DataView;
     if (opts.fill) {
       if (next >= opts.peers) return;
       const i = next++;
       const a: MixAnnounce = { peer: i, infoHash: opts.hashes[i % opts.hashes.length], peerId: mixPeerId(i), port: 1025 + (i % 60000), left: i % 3 === 0 ? 0 : 1_000_000, event: 'started', numwant: 50 };
       packet = packetFor(a);
+      view = new DataView(packet.buffer, packet.byteOffset);
     } else {
       packet = ring[ringAt];
+      view = views[ringAt];
       ringAt = (ringAt + 1) % RING;
     }
     const t = tid++ >>> 0;
     packet.set(cid, 0);
-    new DataView(packet.buffer, packet.byteOffset).setUint32(12, t);
-    pending.set(t, due);
+    view.setUint32(12, t);
+    lost += pending.set(t, due);
     sock.send(packet, opts.port, '127.0.0.1');
   };
   const openLoop = opts.rate !== undefined && !opts.fill;
@@ -131,17 +180,16 @@ export async function udpLoad(opts: {
   sock.on('message', (msg) => {
     const b = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const t = b.length >= 8 ? msg.readUInt32BE(4) : -1;
-    const at = pending.get(t);
+    const at = pending.take(t);
     if (at === undefined) {
       // An answer after its request was given up on is already counted as lost.
       if (!(t > 0 && t < tid)) fail(`answer to no request sent (${b.length} bytes)`);
       return;
     }
-    pending.delete(t);
     const action = b.length >= 8 ? msg.readUInt32BE(0) : -1;
     if (action === 1 && b.length >= 20 && (b.length - 20) % 6 === 0 && msg.readUInt32BE(8) > 0) {
       done++;
-      if (latencies.length < 4_000_000) latencies.push(performance.now() - at);
+      if (measured < MAX_LATENCIES) latencies[measured++] = performance.now() - at;
     } else if (action === 0 && b.length >= 16) {
       const first = !cid;
       cid = b.slice(8, 16);
@@ -165,13 +213,9 @@ export async function udpLoad(opts: {
   // Requests unanswered for a second are lost; the closed loop refills its window.
   const sweep = setInterval(() => {
     const now = performance.now();
-    for (const [t, at] of pending) {
-      if (now - at > LOST_AFTER_MS) {
-        pending.delete(t);
-        lost++;
-        if (openLoop) latencies.push(Number.POSITIVE_INFINITY);
-      }
-    }
+    const expired = pending.expire(now - LOST_AFTER_MS);
+    lost += expired;
+    if (openLoop) for (let k = 0; k < expired && measured < MAX_LATENCIES; k++) latencies[measured++] = Number.POSITIVE_INFINITY;
     if (!openLoop) for (let k = pending.size; k < opts.window; k++) send(performance.now());
     if (opts.fill && done + errors + lost >= opts.peers) finish();
   }, 200);
@@ -187,10 +231,10 @@ export async function udpLoad(opts: {
   clearInterval(sweep);
   if (openLoop) {
     lost += pending.size;
-    for (let k = 0; k < pending.size; k++) latencies.push(Number.POSITIVE_INFINITY);
+    for (let k = 0; k < pending.size && measured < MAX_LATENCIES; k++) latencies[measured++] = Number.POSITIVE_INFINITY;
   }
   sock.close();
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] : Number.NaN);
+  const sorted = latencies.subarray(0, measured).sort();
+  const q = (p: number) => (measured ? sorted[Math.min(measured - 1, Math.floor(measured * p))] : Number.NaN);
   return { requests: done, perSecond: done / secs, p50Ms: q(0.5), p99Ms: q(0.99), errors, lost, sample };
 }
