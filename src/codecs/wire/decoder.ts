@@ -132,7 +132,7 @@ export class WireDecoder {
         continue;
       }
       if (this.buffered < 4) return;
-      const length = readU32(this.peek(4), 0);
+      const length = this.peekLength();
       const limit = this.pieceCount === undefined ? this.maxMessageLength : Math.max(this.maxMessageLength, 1 + ((this.pieceCount + 7) >> 3));
       if (length > limit) {
         throw new WireError(WireErrorCode.MessageTooLarge, `message of ${length} bytes exceeds the limit of ${limit}`, this.consumed);
@@ -174,20 +174,26 @@ export class WireDecoder {
   private parse(body: Uint8Array, at: number): WireMessage | undefined {
     const id = body[0];
     const len = body.length;
-    const need = (n: number): void => this.need(body, n, at);
-    const index = (): number => this.index(body, at);
-    const block = (): { index: number; begin: number; length: number } => {
-      const length = this.blockLength(body, at);
-      return { index: index(), begin: readU32(body, 5), length };
-    };
+    // The hot paths (piece, request, have) allocate nothing but the message itself.
     if (id === MessageId.Piece) {
-      // The hot path: no closures, no spread.
       if (len < 9) throw new WireError(WireErrorCode.BadLength, `piece message of ${len} bytes is shorter than 9`, at);
       if (len - 9 > this.maxBlockLength) {
         throw new WireError(WireErrorCode.BlockTooLarge, `piece block of ${len - 9} bytes exceeds ${this.maxBlockLength}`, at);
       }
       return { type: 'piece', index: this.index(body, at), begin: readU32(body, 5), block: body.subarray(9) };
     }
+    if (id === MessageId.Request || id === MessageId.Cancel || id === MessageId.Reject) {
+      this.need(body, 13, at);
+      const length = this.blockLength(body, at);
+      const type = id === MessageId.Request ? 'request' : id === MessageId.Cancel ? 'cancel' : 'reject';
+      return { type, index: this.index(body, at), begin: readU32(body, 5), length };
+    }
+    if (id === MessageId.Have) {
+      this.need(body, 5, at);
+      return { type: 'have', index: this.index(body, at) };
+    }
+    const need = (n: number): void => this.need(body, n, at);
+    const index = (): number => this.index(body, at);
     switch (id) {
       case MessageId.Choke:
         need(1);
@@ -207,24 +213,12 @@ export class WireDecoder {
       case MessageId.HaveNone:
         need(1);
         return { type: 'haveNone' };
-      case MessageId.Have:
-        need(5);
-        return { type: 'have', index: index() };
       case MessageId.Suggest:
         need(5);
         return { type: 'suggest', index: index() };
       case MessageId.AllowedFast:
         need(5);
         return { type: 'allowedFast', index: index() };
-      case MessageId.Request:
-        need(13);
-        return { type: 'request', ...block() };
-      case MessageId.Cancel:
-        need(13);
-        return { type: 'cancel', ...block() };
-      case MessageId.Reject:
-        need(13);
-        return { type: 'reject', ...block() };
       case MessageId.Bitfield: {
         const bytes = body.subarray(1);
         if (this.pieceCount !== undefined) checkBitfield(bytes, this.pieceCount, at);
@@ -253,6 +247,14 @@ export class WireDecoder {
     } else {
       this.chunks[last] = copyBytes(chunk);
     }
+  }
+
+  /** The next 4 buffered bytes as a big-endian length prefix (buffered >= 4), without a view. */
+  private peekLength(): number {
+    const first = this.chunks[0];
+    const h = this.head;
+    if (first.length - h >= 4) return ((first[h] << 24) | (first[h + 1] << 16) | (first[h + 2] << 8) | first[h + 3]) >>> 0;
+    return readU32(this.peek(4), 0);
   }
 
   /** The next `n` buffered bytes without consuming them (n <= buffered). */
