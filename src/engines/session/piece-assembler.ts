@@ -69,12 +69,6 @@ export class PieceAssembler {
     return this.inUse + this.pieceLength <= this.maxBytes || this.inUse === 0;
   }
 
-  /** How many more full-length pieces fit in the budget (at least one when nothing is in use). */
-  openable(): number {
-    if (this.inUse === 0) return Math.max(1, Math.floor(this.maxBytes / this.pieceLength));
-    return Math.max(0, Math.floor((this.maxBytes - this.inUse) / this.pieceLength));
-  }
-
   isOpen(i: number): boolean {
     return this.pieces.has(i);
   }

@@ -180,11 +180,9 @@ export class Transfer {
     const now = this.clock.now();
     const limit = this.allowance(now);
     if (limit === 0) return;
-    // The picker starts only as many new pieces as the budget holds, so that requests are not
-    // picked only to be taken back here.
     const picked = this.scheduler.fill(
       peer,
-      { has: peer.has, choked: wire.peerChoking, allowedFast: wire.peerAllowedFast, suggested: peer.suggested, newPieces: this.assembler.openable() },
+      { has: peer.has, choked: wire.peerChoking, allowedFast: wire.peerAllowedFast, suggested: peer.suggested },
       now,
       limit,
     );

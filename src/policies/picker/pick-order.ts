@@ -45,13 +45,11 @@ interface Pick<P> {
   readonly count: number;
   readonly now: number;
   readonly out: BlockRequest[];
-  /** Pieces nobody has started that may still be started (peer.newPieces, counted down). */
-  newLeft: number;
 }
 
 /** Picks up to `count` blocks for `peer` and records it as their holder. */
 export function pickBlocks<P>(src: PickSource<P>, peer: PickPeer<P>, count: number, now: number): BlockRequest[] {
-  const ctx: Pick<P> = { src, peer, count, now, out: [], newLeft: peer.newPieces ?? Number.POSITIVE_INFINITY };
+  const ctx: Pick<P> = { src, peer, count, now, out: [] };
   if (count <= 0 || src.done()) return ctx.out;
   pickCritical(ctx);
   if (peer.choked) {
@@ -62,8 +60,7 @@ export function pickBlocks<P>(src: PickSource<P>, peer: PickPeer<P>, count: numb
     if (!full(ctx)) {
       const start = src.sequentialStart();
       if (start !== undefined) pickSequential(ctx, start);
-      // Rarest first walks only pieces nobody has started.
-      else if (ctx.newLeft > 0) pickRarest(ctx);
+      else pickRarest(ctx);
     }
     pickPartials(ctx, false);
   }
@@ -104,11 +101,6 @@ function eligible<P>(ctx: Pick<P>, piece: number): boolean {
 function tryPiece<P>(ctx: Pick<P>, piece: number): boolean {
   const { src } = ctx;
   if (eligible(ctx, piece)) {
-    if (src.book.partial(piece) === undefined) {
-      // Starting a piece takes memory until it completes: the engine's budget says how many.
-      if (ctx.newLeft <= 0) return false;
-      ctx.newLeft--;
-    }
     const pp = src.book.open(piece, ctx.peer.speed ?? 'medium');
     // Nobody works on it now: it takes the class of the peer that picks it up.
     if (pp.counts[REQUESTED] === 0) pp.speed = ctx.peer.speed ?? 'medium';

@@ -122,24 +122,6 @@ test('partial pieces are finished before new pieces are started', () => {
   );
 });
 
-test('newPieces bounds how many untouched pieces are started; at 0 only started pieces are picked', () => {
-  const p = picker({ avail: '3213' });
-  // One new piece allowed: the rarest, and no second one although 8 blocks were asked for.
-  assert.deepEqual(pieces(p.pickBlocks(seed('a', { newPieces: 1 }), 8, 0)), [2]);
-  // b may start nothing: it gets nothing while piece 2 has no free block...
-  assert.deepEqual(p.pickBlocks(seed('b', { newPieces: 0 }), 8, 0), []);
-  // ...and the free blocks of a started piece once a request is given back.
-  p.abortRequest('a', 2, 1);
-  assert.deepEqual(
-    p.pickBlocks(seed('b', { newPieces: 0 }), 8, 0).map((r) => [r.piece, r.block]),
-    [[2, 1]],
-  );
-  // Without the field there is no limit: two new pieces, the rarer first.
-  const c = pieces(p.pickBlocks(seed('c'), 8, 0));
-  assert.equal(c.length, 2);
-  assert.equal(c[0], 1);
-});
-
 test('speed affinity: a fast peer does not join a slow peer\'s piece while new pieces remain', () => {
   const p = picker({ avail: '1222' });
   assert.deepEqual(pieces(p.pickBlocks(seed('slow', { speed: 'slow' }), 1, 0)), [0]);

@@ -47,11 +47,6 @@ export interface PickPeer<P> {
   readonly suggested?: readonly number[];
   /** Relative speed; undefined when unknown (treated as medium). */
   readonly speed?: SpeedClass;
-  /**
-   * How many pieces nobody has started may be started for this peer (the engine's memory budget
-   * for pieces being assembled); undefined: no limit. At 0 only started pieces are picked from.
-   */
-  readonly newPieces?: number;
 }
 
 /** Result of `blockReceived`. */
