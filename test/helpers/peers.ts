@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { Client } from '../../src/adapters/node/client.js';
+import type { NetNs } from './netns.js';
 import type { Content } from './swarm.js';
 import { PYTHON } from './tools.js';
 
@@ -172,6 +173,29 @@ export function writeTorrent(content: Content, dir: string, name = 'test.torrent
   const p = join(dir, name);
   writeFileSync(p, content.torrent);
   return p;
+}
+
+/** `p`, or a rejection naming `what` after `ms` milliseconds. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} not done in ${ms} ms`)), ms).unref())]);
+}
+
+/**
+ * A Transmission seeder of `content` (whose files are in `<dir>/seed`) inside the namespace, on
+ * the namespace's address and `port`; resolves once it has checked the data and seeds.
+ */
+export async function transmissionSeeder(t: TestContext, ns: NetNs, content: Content, dir: string, port: number): Promise<TransmissionPeer> {
+  const seeder = startTransmission(t, {
+    exec: ns.exec,
+    torrentPath: writeTorrent(content, dir),
+    dir: join(dir, 'seed'),
+    configDir: join(dir, 'tr-config'),
+    ip: ns.nsIp,
+    port,
+    verify: true,
+  });
+  await within(seeder.seeding, 60_000, 'Transmission check');
+  return seeder;
 }
 
 /** Resolves once something accepts TCP connections on host:port (polls every 100 ms, up to `ms`). */

@@ -9,16 +9,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startTracker } from '../../src/adapters/node/tracker-server.js';
-import { assertSameFiles, startAria2, startLibtorrent, tkClient, writeTorrent } from '../helpers/peers.js';
+import { assertSameFiles, startAria2, startLibtorrent, tkClient, within, writeTorrent } from '../helpers/peers.js';
 import { makeContent } from '../helpers/swarm.js';
 import { freePort } from '../helpers/trackers.js';
 import { requireLibtorrent, requireTool, tempDir } from '../helpers/tools.js';
 
 const FILES = { 'a.bin': 1_800_000, 'sub/b.bin': 2_300_000, 'sub/c.bin': 11, 'd.bin': 250_000 };
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} not done in ${ms} ms`)), ms).unref())]);
-}
 
 test('mixed swarm: torrentkit, libtorrent and aria2 leechers and a libtorrent seeder; torrentkit uploads to the others', { timeout: 180_000 }, async (t) => {
   if (!requireLibtorrent(t) || !requireTool(t, 'aria2c')) return;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startTracker } from '../../src/adapters/node/tracker-server.js';
 import { createNetNs } from '../helpers/netns.js';
-import { assertSameFiles, startTransmission, tkClient, writeTorrent } from '../helpers/peers.js';
+import { assertSameFiles, startTransmission, tkClient, transmissionSeeder, within, writeTorrent } from '../helpers/peers.js';
 import { makeContent } from '../helpers/swarm.js';
 import { requireTool, tempDir } from '../helpers/tools.js';
 
@@ -19,26 +19,13 @@ const FILES = { 'a.bin': 1_200_000, 'sub/b.bin': 1_900_000, 'sub/deeper/c.bin': 
 const TOTAL = Object.values(FILES).reduce((a, b) => a + b, 0);
 const PORT = 51413;
 
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} not done in ${ms} ms`)), ms).unref())]);
-}
-
 test('torrentkit downloads a multi-file torrent from a Transmission seeder (network namespace)', { timeout: 120_000 }, async (t) => {
   if (!requireTool(t, 'transmission-cli', ['transmission-cli', ['--version']])) return;
   const ns = createNetNs(t);
   if (!ns) return;
   const dir = tempDir(t, 'tk-eng-tr-');
   const content = await makeContent(join(dir, 'seed'), 'album', FILES, { pieceLength: 64 * 1024 });
-  const seeder = startTransmission(t, {
-    exec: ns.exec,
-    torrentPath: writeTorrent(content, dir),
-    dir: join(dir, 'seed'),
-    configDir: join(dir, 'tr-config'),
-    ip: ns.nsIp,
-    port: PORT,
-    verify: true,
-  });
-  await within(seeder.seeding, 60_000, 'Transmission check');
+  await transmissionSeeder(t, ns, content, dir, PORT);
   const leecher = tkClient(join(dir, 'leech'), { localAddress: ns.hostIp, bindAddress: ns.hostIp });
   t.after(() => leecher.close());
   const l = await leecher.add(content.torrent, { peers: [`${ns.nsIp}:${PORT}`] });

@@ -11,15 +11,11 @@ import { test } from 'node:test';
 import { startTracker } from '../../src/adapters/node/tracker-server.js';
 import { toHex } from '../../src/util/bytes.js';
 import { createNetNs } from '../helpers/netns.js';
-import { assertSameFiles, startTransmission, tkClient, writeTorrent } from '../helpers/peers.js';
+import { assertSameFiles, startTransmission, tkClient, transmissionSeeder, within } from '../helpers/peers.js';
 import { makeContent } from '../helpers/swarm.js';
 import { requireTool, tempDir } from '../helpers/tools.js';
 
 const PORT = 51413;
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} not done in ${ms} ms`)), ms).unref())]);
-}
 
 test('torrentkit fetches the metadata from a Transmission seeder (x.pe) and downloads', { timeout: 120_000 }, async (t) => {
   if (!requireTool(t, 'transmission-cli', ['transmission-cli', ['--version']])) return;
@@ -27,16 +23,7 @@ test('torrentkit fetches the metadata from a Transmission seeder (x.pe) and down
   if (!ns) return;
   const dir = tempDir(t, 'tk-mag-tr-');
   const content = await makeContent(join(dir, 'seed'), 'trmag', { 'a.bin': 600_000, 'b/c.bin': 70_001 }, { pieceLength: 16 * 1024 });
-  const seeder = startTransmission(t, {
-    exec: ns.exec,
-    torrentPath: writeTorrent(content, dir),
-    dir: join(dir, 'seed'),
-    configDir: join(dir, 'tr-config'),
-    ip: ns.nsIp,
-    port: PORT,
-    verify: true,
-  });
-  await within(seeder.seeding, 60_000, 'Transmission check');
+  await transmissionSeeder(t, ns, content, dir, PORT);
   const leecher = tkClient(join(dir, 'leech'), { localAddress: ns.hostIp, bindAddress: ns.hostIp });
   t.after(() => leecher.close());
   const magnet = await leecher.addMagnet(`magnet:?xt=urn:btih:${toHex(content.meta.id)}&x.pe=${ns.nsIp}:${PORT}`);
