@@ -1,7 +1,11 @@
 /**
  * The announce mix every tracker in the bench receives, over HTTP (wrk) and UDP (udp-load.ts)
- * alike: peer i of `peers` announces in swarm i % swarms (so swarms stay ~peers/swarms large
- * however long a run lasts); a third of the peers are seeders; 10% of announces are `started`,
+ * alike: peer i of `peers` always announces in the same swarm (`swarmOf`), so swarms keep their
+ * sizes however long a run lasts. Swarm sizes follow a power law, as on public trackers where a
+ * few popular torrents hold most peers: the swarm of rank k holds about peers / (k * H) of them
+ * (H the harmonic number of the swarm count), every swarm at least one; with 100,000 peers in
+ * 10,000 swarms the largest has about 10,000 peers and half of the announces go to the 73 largest
+ * swarms, whose answers carry a full numwant of peers. A third of the peers are seeders; 10% of announces are `started`,
  * 3% `completed` (sent with left = 0), the rest regular; numwant 50; compact. Peer ids look like
  * real clients' (BEP 20 Azureus-style prefixes of five common clients, then 12 bytes that are
  * not all printable, as uTorrent's are). A fixed seed makes every run send the same requests.
@@ -42,6 +46,39 @@ export function mixPeerId(peer: number): Uint8Array {
   return id;
 }
 
+const layouts = new Map<string, Uint32Array>();
+
+/**
+ * The swarm (index into the hashes) peer `peer` of `peers` announces in: swarm k holds a share of
+ * the peers proportional to 1 / (k + 1), at least one, in contiguous ranges of peer numbers.
+ */
+export function swarmOf(peer: number, peers: number, swarms: number): number {
+  const key = `${peers}/${swarms}`;
+  let ends = layouts.get(key);
+  if (!ends) {
+    // ends[k]: one past the last peer of swarm k.
+    ends = new Uint32Array(swarms);
+    let h = 0;
+    for (let k = 1; k <= swarms; k++) h += 1 / k;
+    let end = 0;
+    for (let k = 0; k < swarms; k++) {
+      const left = peers - end;
+      const size = k === swarms - 1 ? left : Math.max(1, Math.min(left - (swarms - 1 - k), Math.round(peers / ((k + 1) * h))));
+      end += size;
+      ends[k] = end;
+    }
+    layouts.set(key, ends);
+  }
+  let lo = 0;
+  let hi = swarms - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ends[mid] > peer) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** `count` announces drawn at random (seeded) from the mix. */
 export function announceMix(hashes: readonly Uint8Array[], peers: number, count: number, seed: number): MixAnnounce[] {
   const rnd = seeded(seed);
@@ -53,7 +90,7 @@ export function announceMix(hashes: readonly Uint8Array[], peers: number, count:
     const seeder = peer % 3 === 0 || event === 'completed';
     out.push({
       peer,
-      infoHash: hashes[peer % hashes.length],
+      infoHash: hashes[swarmOf(peer, peers, hashes.length)],
       peerId: mixPeerId(peer),
       port: 1025 + (peer % 60000),
       left: seeder ? 0 : 1_000_000,

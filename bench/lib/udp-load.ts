@@ -16,7 +16,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { decodeUdpResponse, encodeUdpAnnounceRequest, encodeUdpConnectRequest } from '../../src/codecs/tracker/udp.js';
-import { announceMix, type MixAnnounce, mixPeerId } from './announce-mix.js';
+import { announceMix, type MixAnnounce, mixPeerId, swarmOf } from './announce-mix.js';
 
 export interface UdpLoadResult {
   /** Successful announces. */
@@ -146,7 +146,7 @@ export async function udpLoad(opts: {
     if (opts.fill) {
       if (next >= opts.peers) return;
       const i = next++;
-      const a: MixAnnounce = { peer: i, infoHash: opts.hashes[i % opts.hashes.length], peerId: mixPeerId(i), port: 1025 + (i % 60000), left: i % 3 === 0 ? 0 : 1_000_000, event: 'started', numwant: 50 };
+      const a: MixAnnounce = { peer: i, infoHash: opts.hashes[swarmOf(i, opts.peers, opts.hashes.length)], peerId: mixPeerId(i), port: 1025 + (i % 60000), left: i % 3 === 0 ? 0 : 1_000_000, event: 'started', numwant: 50 };
       packet = packetFor(a);
       view = new DataView(packet.buffer, packet.byteOffset);
     } else {
