@@ -60,7 +60,8 @@ export interface SwarmStore {
   announce(a: SwarmAnnounce): Promise<SwarmAnnounceResult>;
   /**
    * The same as `announce`, answered at once: stores that hold their swarms in this process
-   * (memory, SQLite) provide it so that a server spends no promise per announce.
+   * (memory, SQLite) provide it so that a server spends no promise per announce. Its peers
+   * always carry `compact` (the UDP front end encodes them without checking).
    */
   announceSync?(a: SwarmAnnounce): SwarmAnnounceResult;
   /** Counts for each hash, in order; unknown hashes give zeros. */

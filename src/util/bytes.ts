@@ -32,6 +32,14 @@ export function isUtf8(b: Uint8Array): boolean {
  * are binary strings, which keeps them lossless whatever their bytes.
  */
 export function bytesToBinary(b: Uint8Array, start = 0, end = b.length): string {
+  // 20 bytes (info hashes, peer ids: map keys on hot paths) in one call, without an array-like.
+  if (end - start === 20) {
+    const i = start;
+    return String.fromCharCode(
+      b[i], b[i + 1], b[i + 2], b[i + 3], b[i + 4], b[i + 5], b[i + 6], b[i + 7], b[i + 8], b[i + 9],
+      b[i + 10], b[i + 11], b[i + 12], b[i + 13], b[i + 14], b[i + 15], b[i + 16], b[i + 17], b[i + 18], b[i + 19],
+    );
+  }
   let s = '';
   for (let i = start; i < end; i += 4096) {
     s += String.fromCharCode.apply(null, b.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);

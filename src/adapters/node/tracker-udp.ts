@@ -115,9 +115,13 @@ export interface RunningUdpTracker {
  */
 const pooled = (bytes: number): Uint8Array => Buffer.allocUnsafe(bytes);
 
-/** BEP 15 has no room for a completed count: interval, leechers, seeders, compact peers. */
-function announceResponse(transactionId: number, out: AnnounceOutcome, ip: string): Uint8Array {
+/**
+ * BEP 15 has no room for a completed count: interval, leechers, seeders, compact peers.
+ * `compactReady`: the store keeps every peer's compact form (the stores that answer synchronously).
+ */
+function announceResponse(transactionId: number, out: AnnounceOutcome, ip: string, compactReady = false): Uint8Array {
   const size = ip.includes(':') ? 18 : 6;
+  if (compactReady) return encodeUdpAnnounceResponseOf(transactionId, out.interval, out.incomplete, out.complete, out.peers, size, pooled);
   let complete = true;
   for (let i = 0; i < out.peers.length && complete; i++) complete = out.peers[i].compact !== undefined;
   // Stores that do not keep compact forms ready (Redis) get them made here.
@@ -189,7 +193,7 @@ export async function startUdpTracker(core: TrackerCore, options: UdpTrackerOpti
         fail(err, packet, from);
         return;
       }
-      reply(announceResponse(a.transactionId, out, ip), from);
+      reply(announceResponse(a.transactionId, out, ip, true), from);
       return;
     }
     core.announce(params, source).then(

@@ -24,6 +24,10 @@ export interface StatsSnapshot {
 /** Names a client from its peer id: Azureus style `-XX1234-` (BEP 20) or Shadow style `S58B----`. */
 export function clientOf(peerId: Uint8Array): string {
   if (peerId.length >= 8 && peerId[0] === 0x2d && peerId[7] === 0x2d) {
+    let printable = true;
+    for (let i = 1; i < 7 && printable; i++) printable = peerId[i] >= 0x20 && peerId[i] < 0x7f;
+    // The usual case in one flat string (this runs on every announce).
+    if (printable) return String.fromCharCode(peerId[1], peerId[2], peerId[3], peerId[4], peerId[5], peerId[6]);
     let s = '';
     for (let i = 1; i < 7; i++) {
       const c = peerId[i];
