@@ -25,17 +25,18 @@ class Peer implements StoredPeer {
     public expiresAt: number,
     /** Index in its swarm's seeder or leecher list (swap-remove keeps removal O(1)). */
     public slot: number,
-  ) {}
+  ) {
+    this.compact = compactPeer(ip, port);
+  }
 
-  private packed: Uint8Array | undefined;
+  /**
+   * Compact bytes (BEP 23/7), made with the peer and when it moves: a plain field, since every
+   * answer reads it for each peer it hands out.
+   */
+  compact: Uint8Array | undefined;
 
   get peerId(): Uint8Array {
     return binaryToBytes(this.id);
-  }
-
-  /** Compact bytes, made the first time this peer is handed out and kept until it moves. */
-  get compact(): Uint8Array | undefined {
-    return (this.packed ??= compactPeer(this.ip, this.port));
   }
 
   move(ip: string, port: number): void {
@@ -43,7 +44,7 @@ class Peer implements StoredPeer {
     this.ip = ip;
     this.port = port;
     this.v6 = ip.includes(':');
-    this.packed = undefined;
+    this.compact = compactPeer(ip, port);
   }
 }
 
