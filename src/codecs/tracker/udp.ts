@@ -147,6 +147,16 @@ export function encodeUdpConnectResponse(transactionId: number, connectionId: Ui
  * Announce response; `peers` is pre-encoded compact bytes (6 per IPv4 peer, or 18 per IPv6 peer
  * when the request came over IPv6, as BEP 15 says).
  */
+/** The 20-byte head of an announce response: action, transaction id, interval, leechers, seeders. */
+function announceHeader(out: Uint8Array, transactionId: number, interval: number, leechers: number, seeders: number): void {
+  const v = view(out);
+  v.setUint32(0, UdpAction.Announce);
+  v.setUint32(4, transactionId);
+  v.setUint32(8, interval);
+  v.setUint32(12, leechers);
+  v.setUint32(16, seeders);
+}
+
 export function encodeUdpAnnounceResponse(
   transactionId: number,
   interval: number,
@@ -155,12 +165,7 @@ export function encodeUdpAnnounceResponse(
   peers: Uint8Array,
 ): Uint8Array {
   const out = new Uint8Array(20 + peers.length);
-  const v = view(out);
-  v.setUint32(0, UdpAction.Announce);
-  v.setUint32(4, transactionId);
-  v.setUint32(8, interval);
-  v.setUint32(12, leechers);
-  v.setUint32(16, seeders);
+  announceHeader(out, transactionId, interval, leechers, seeders);
   out.set(peers, 20);
   return out;
 }
@@ -182,12 +187,7 @@ export function encodeUdpAnnounceResponseOf(
   let n = 0;
   for (let i = 0; i < peers.length; i++) if (peers[i].compact?.length === size) n++;
   const out = alloc(20 + n * size);
-  const v = view(out);
-  v.setUint32(0, UdpAction.Announce);
-  v.setUint32(4, transactionId);
-  v.setUint32(8, interval);
-  v.setUint32(12, leechers);
-  v.setUint32(16, seeders);
+  announceHeader(out, transactionId, interval, leechers, seeders);
   let o = 20;
   for (let i = 0; i < peers.length; i++) {
     const c = peers[i].compact;

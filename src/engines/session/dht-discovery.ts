@@ -7,7 +7,7 @@
 import type { Cancel, Clock } from '../../ports/clock.js';
 import type { PeerSource } from '../../policies/peer-list.js';
 import { TorrentkitError } from '../../util/errors.js';
-import type { Discovery } from './discovery.js';
+import { type Discovery, whileRunning } from './discovery.js';
 import type { Torrent } from './torrent.js';
 
 /** The part of a DhtNode the session uses. */
@@ -92,23 +92,7 @@ export class DhtDiscovery implements Discovery {
 export function attachDhtToTorrent(torrent: Torrent, dht: () => Promise<SessionDht>, options: DhtDiscoveryOptions): Discovery {
   if (torrent.meta.private) return { stop: async () => {} };
   const d = new DhtDiscovery(dht, torrent, options);
-  const running = () => torrent.state === 'downloading' || torrent.state === 'seeding';
-  const onReady = () => {
-    if (running()) d.kick();
-  };
-  const onPaused = () => d.pause();
-  torrent.on('ready', onReady);
-  torrent.on('resumed', onReady);
-  torrent.on('paused', onPaused);
-  onReady();
-  return {
-    stop: async () => {
-      torrent.off('ready', onReady);
-      torrent.off('resumed', onReady);
-      torrent.off('paused', onPaused);
-      await d.stop();
-    },
-  };
+  return whileRunning(torrent, { run: () => d.kick(), pause: () => d.pause(), end: () => d.stop() });
 }
 
 /** Several discoveries stopped together. */

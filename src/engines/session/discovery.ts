@@ -27,6 +27,29 @@ export interface Discovery {
   stop(): Promise<void>;
 }
 
+/**
+ * Runs a discovery while the torrent runs: `run` when it is ready or resumed (downloading or
+ * seeding), `pause` when it is paused; `stop` unhooks both and ends the discovery with `end`.
+ */
+export function whileRunning(torrent: Torrent, hooks: { run(): void; pause(): void; end(): void | Promise<void> }): Discovery {
+  const onReady = () => {
+    if (torrent.state === 'downloading' || torrent.state === 'seeding') hooks.run();
+  };
+  const onPaused = () => hooks.pause();
+  torrent.on('ready', onReady);
+  torrent.on('resumed', onReady);
+  torrent.on('paused', onPaused);
+  onReady();
+  return {
+    stop: async () => {
+      torrent.off('ready', onReady);
+      torrent.off('resumed', onReady);
+      torrent.off('paused', onPaused);
+      await hooks.end();
+    },
+  };
+}
+
 /** Attaches tracker announces to a torrent; returns how to stop them. */
 export function attachTrackers(torrent: Torrent, deps: AnnouncerDeps, options: TrackerDiscoveryOptions): Discovery {
   const tiers = [...torrent.meta.announce, ...[...(options.extraTrackers ?? []), ...torrent.extraTrackers].map((u) => [u])];

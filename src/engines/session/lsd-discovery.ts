@@ -9,7 +9,7 @@
 import { toHex } from '../../util/bytes.js';
 import { TorrentkitError } from '../../util/errors.js';
 import type { DhtTarget } from './dht-discovery.js';
-import type { Discovery } from './discovery.js';
+import { type Discovery, whileRunning } from './discovery.js';
 import type { Torrent } from './torrent.js';
 
 /** The part of an LsdService the session uses. */
@@ -81,25 +81,17 @@ export class LsdDiscovery {
 export function attachLsdToTorrent(torrent: Torrent, lsd: LsdDiscovery): Discovery {
   if (torrent.meta.private) return { stop: async () => {} };
   let stopAnnouncing: (() => void) | undefined;
-  const onReady = () => {
-    if (torrent.state === 'downloading' || torrent.state === 'seeding') stopAnnouncing ??= lsd.announce(torrent);
-  };
-  const onPaused = () => {
+  const pause = () => {
     stopAnnouncing?.();
     stopAnnouncing = undefined;
   };
-  torrent.on('ready', onReady);
-  torrent.on('resumed', onReady);
-  torrent.on('paused', onPaused);
-  onReady();
-  return {
-    stop: async () => {
-      torrent.off('ready', onReady);
-      torrent.off('resumed', onReady);
-      torrent.off('paused', onPaused);
-      onPaused();
+  return whileRunning(torrent, {
+    run: () => {
+      stopAnnouncing ??= lsd.announce(torrent);
     },
-  };
+    pause,
+    end: pause,
+  });
 }
 
 /** LSD announces for a magnet link while its metadata is fetched. */
