@@ -19,7 +19,6 @@ import type { KrpcMessage, KrpcQuery, NodeInfo, PeerAddress } from '../../codecs
 import type { Cancel } from '../../ports/clock.js';
 import type { DatagramAddress, DatagramSocket } from '../../ports/datagram.js';
 import type { PeerStore } from '../../ports/peer-store.js';
-import { idWithPrefix } from '../../policies/dht/distance.js';
 import { RoutingTable } from '../../policies/dht/routing-table.js';
 import { fromHex, toHex } from '../../util/bytes.js';
 import { throwIfAborted, TorrentkitError } from '../../util/errors.js';
@@ -31,6 +30,7 @@ import { Lookup, type LookupKind, type LookupResult } from './lookup.js';
 import { MemoryPeerStore } from './memory-peer-store.js';
 import { RateLimiter } from './rate-limit.js';
 import { type QueryHandlers, Rpc } from './rpc.js';
+import { TableKeeper } from './table-keeper.js';
 import { TokenManager } from './tokens.js';
 import { DEFAULT_BOOTSTRAP, type DhtDeps, type DhtEvents, type DhtOptions, type DhtState, type DhtStats } from './types.js';
 
@@ -47,14 +47,9 @@ const DEFAULTS = {
   maxPeersReply: 50,
   maintenanceIntervalMs: 60_000,
 };
-/** Questionable nodes pinged per maintenance round, and per full bucket seen on a query. */
-const PINGS_PER_ROUND = 8;
-const PINGS_PER_CACHED_ADD = 2;
 /** Backoff of bootstrap retries while the routing table is empty. */
 const BOOTSTRAP_RETRY_MIN_MS = 2_000;
 const BOOTSTRAP_RETRY_MAX_MS = 5 * 60_000;
-/** Buckets refreshed per maintenance round. */
-const REFRESHES_PER_ROUND = 2;
 
 export interface LookupCallbacks {
   onPeers?(peers: PeerAddress[]): void;
@@ -72,7 +67,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
   private readonly logger: Logger;
   private readonly opts: typeof DEFAULTS & DhtOptions;
   private readonly lookups = new Set<Lookup>();
-  private readonly pinging = new Set<string>();
+  private readonly keeper: TableKeeper;
   private family: 'IPv4' | 'IPv6' = 'IPv4';
   private cancelMaintenance: Cancel = () => {};
   private cancelRetry: Cancel = () => {};
@@ -104,6 +99,16 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
       },
       { timeoutMs: this.opts.timeoutMs, minSlowMs: this.opts.minSlowMs, maxSlowMs: this.opts.maxSlowMs, maxPending: this.opts.maxPending },
     );
+    this.keeper = new TableKeeper({
+      clock: deps.clock,
+      rng: deps.rng,
+      table: () => this.table,
+      ownId: () => this.ownId,
+      query: (to, q, handlers) => this.query(to, q, handlers),
+      refresh: (target, onDone) => this.startLookup('find_node', target, { onDone }),
+      running: () => this.state === 'running',
+      added: (node) => this.emit('node', node),
+    });
   }
 
   /** Our node id (20 bytes). */
@@ -159,7 +164,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     if (this.table.size === 0) this.retryBootstrap();
     else {
       this.bootstrapRetryMs = BOOTSTRAP_RETRY_MIN_MS;
-      this.refreshSparseBuckets();
+      this.keeper.refreshSparse(this.opts.k);
     }
     return result;
   }
@@ -173,23 +178,6 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     this.cancelRetry = this.deps.clock.setTimeout(() => {
       if (this.state === 'running' && this.table.size === 0) this.bootstrap().catch((err) => this.emit('warning', err as Error));
     }, delay);
-  }
-
-  /**
-   * After bootstrapping, fills the buckets that are not full with one find_node lookup of a random
-   * id in each (as libtorrent does), one lookup at a time in the background: the lookup of our
-   * own id only meets nodes near us, and far buckets are what lets lookups cross the id space.
-   */
-  private refreshSparseBuckets(): void {
-    const sizes = this.table.bucketSizes();
-    const indexes = sizes.map((n, i) => (n < this.opts.k && i < sizes.length - 1 ? i : -1)).filter((i) => i >= 0);
-    const next = () => {
-      const index = indexes.shift();
-      if (index === undefined || this.state !== 'running') return;
-      this.table.markRefreshed(index, this.deps.clock.now());
-      this.startLookup('find_node', idWithPrefix(this.ownId, index, this.deps.rng.bytes(20)), { onDone: next });
-    };
-    next();
   }
 
   private loadState(saved: DhtState): void {
@@ -253,7 +241,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
         onReply: (msg) => {
           options.signal?.removeEventListener('abort', onAbort);
           const node = { id: msg.id, address: to.address, port: to.port };
-          this.noteReply(node);
+          this.keeper.replied(node);
           resolve(node);
         },
         onFailure: (err) => {
@@ -385,7 +373,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
         family: this.family,
         ...(this.socket ? { self: this.socket.address() } : {}),
         query: (to, q, handlers) => this.query(to, q, handlers),
-        onReply: (node) => this.noteReply(node),
+        onReply: (node) => this.keeper.replied(node),
         onFailure: (node) => this.table.failed(node.id, this.deps.clock.now()),
         onPeers: (peers) => {
           this.emit('peers', target, peers);
@@ -411,40 +399,9 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
     return this.rpc.query(to, q, handlers);
   }
 
-  private noteReply(node: NodeInfo): void {
-    const before = this.table.size;
-    const result = this.table.add(node, this.deps.clock.now(), 'replied');
-    if (this.table.size > before) this.emit('node', node);
-    if (result.kind === 'cached') this.pingQuestionable(result.ping.slice(0, PINGS_PER_CACHED_ADD));
-  }
-
-  /** BEP 5: questionable nodes are pinged; those that fail twice give way to cached replacements. */
-  private pingQuestionable(nodes: NodeInfo[]): void {
-    for (const n of nodes) {
-      const key = toHex(n.id);
-      if (this.pinging.has(key)) continue;
-      this.pinging.add(key);
-      this.query(n, { q: 'ping' }, {
-        onReply: (msg) => {
-          this.pinging.delete(key);
-          this.table.add({ id: msg.id, address: n.address, port: n.port }, this.deps.clock.now(), 'replied');
-        },
-        onFailure: () => {
-          this.pinging.delete(key);
-          this.table.failed(n.id, this.deps.clock.now());
-        },
-      });
-    }
-  }
-
   private maintain(): void {
-    const now = this.deps.clock.now();
-    for (const index of this.table.staleBuckets(now).slice(0, REFRESHES_PER_ROUND)) {
-      this.table.markRefreshed(index, now);
-      this.startLookup('find_node', idWithPrefix(this.ownId, index, this.deps.rng.bytes(20)));
-    }
-    this.pingQuestionable(this.table.questionable(now).slice(0, PINGS_PER_ROUND));
-    void Promise.resolve(this.peerStore.prune(now)).catch((err) => this.emit('warning', err as Error));
+    this.keeper.maintain();
+    void Promise.resolve(this.peerStore.prune(this.deps.clock.now())).catch((err) => this.emit('warning', err as Error));
   }
 
   private onDatagram(data: Uint8Array, from: DatagramAddress): void {
@@ -475,16 +432,7 @@ export class DhtNode extends TypedEmitter<DhtEvents> {
       this.dropped++;
       return;
     }
-    if (!q.readOnly && from.port > 0) {
-      const before = this.table.size;
-      const added = this.table.add({ id: q.id, address: from.address, port: from.port }, this.deps.clock.now(), 'queried');
-      if (this.table.size > before) {
-        this.emit('node', { id: q.id, address: from.address, port: from.port });
-        // Verify a newcomer before we hand it out to others (its source address may be spoofed).
-        this.pingQuestionable([{ id: q.id, address: from.address, port: from.port }]);
-      }
-      if (added.kind === 'cached') this.pingQuestionable(added.ping.slice(0, PINGS_PER_CACHED_ADD));
-    }
+    if (!q.readOnly && from.port > 0) this.keeper.queried(q, from);
     const reply = dispatchQuery(this.handlerContext(), q, from);
     if (q.q === 'announce_peer') {
       const announced = { address: from.address, port: q.impliedPort ? from.port : q.port };
