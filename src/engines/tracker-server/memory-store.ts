@@ -68,12 +68,19 @@ function listRemove(list: Peer[], p: Peer): void {
   }
 }
 
-/** Picks up to `want` peers of `pool` matching `ok`, starting at a random index and wrapping. */
-export function pickPeers<P>(pool: readonly P[], want: number, start: number, ok: (p: P) => boolean, out: P[]): void {
+/**
+ * Adds up to `want` peers of `pool` to `out`, starting at index `start` and wrapping: not `self`,
+ * not expired at `now`, of the requested address family. Every announce runs it, over up to
+ * numwant peers of a swarm that may hold thousands: a plain loop, no callback.
+ */
+function pickPeers(pool: readonly Peer[], want: number, start: number, self: Peer, now: number, family: 'any' | 'IPv4' | 'IPv6', out: Peer[]): void {
   const n = pool.length;
+  const v6 = family === 'IPv6';
+  let k = start;
   for (let i = 0; i < n && out.length < want; i++) {
-    const p = pool[(start + i) % n];
-    if (ok(p)) out.push(p);
+    const p = pool[k];
+    if (++k === n) k = 0;
+    if (p !== self && p.expiresAt > now && (family === 'any' || p.v6 === v6)) out.push(p);
   }
 }
 
@@ -133,13 +140,10 @@ export class MemorySwarmStore implements SwarmStore {
     const want = a.numwant;
     const out: Peer[] = [];
     if (want <= 0 || swarm.peers.size <= 1) return out;
-    const family = a.family;
-    const now = a.now;
-    const fits = (p: Peer) => p !== self && p.expiresAt > now && (family === 'any' || p.v6 === (family === 'IPv6'));
     // BEP 3 leaves the choice to the tracker: a seeder gains nothing from seeders, so it gets
     // leechers only; a leecher gets seeders first (they have every piece), then leechers.
-    if (!self.seeder && swarm.seeds.length > 0) pickPeers(swarm.seeds, want, this.deps.rng.int(swarm.seeds.length), fits, out);
-    if (swarm.leeches.length > 0) pickPeers(swarm.leeches, want, this.deps.rng.int(swarm.leeches.length), fits, out);
+    if (!self.seeder && swarm.seeds.length > 0) pickPeers(swarm.seeds, want, this.deps.rng.int(swarm.seeds.length), self, a.now, a.family, out);
+    if (swarm.leeches.length > 0) pickPeers(swarm.leeches, want, this.deps.rng.int(swarm.leeches.length), self, a.now, a.family, out);
     return out;
   }
 
