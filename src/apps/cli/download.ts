@@ -121,6 +121,8 @@ export const downloadCommand: Command = {
         printer.json({ type: 'interrupted', elapsedMs: printer.elapsedMs, piecesVerified: t.stats().piecesVerified });
         return EXIT_INTERRUPTED;
       }
+      // Every selected piece is verified and written; what remains is waiting for the disk.
+      printer.json({ type: 'verified', elapsedMs: printer.elapsedMs, piecesVerified: t.stats().piecesVerified });
       const stats = t.stats();
       const secs = printer.elapsedMs / 1000;
       const summary = { type: 'done', elapsedMs: printer.elapsedMs, infoHash: t.infoHashHex, name: t.meta.name, downloaded: stats.downloaded, piecesVerified: stats.piecesVerified, pieceCount: stats.pieceCount, hashFailures: stats.hashFailures };
