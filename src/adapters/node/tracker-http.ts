@@ -12,7 +12,7 @@ import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors
 import { parseIPv4, parseIPv6, unmapIPv4 } from '../../codecs/tracker/ip.js';
 import { parseAnnounceQuery, parseScrapeQuery } from '../../codecs/tracker/query.js';
 import { encodeAnnounceResponse, encodeFailure, encodeScrapeResponse } from '../../codecs/tracker/response.js';
-import type { TrackerCore } from '../../engines/tracker-server/core.js';
+import type { AnnounceOutcome, TrackerCore } from '../../engines/tracker-server/core.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Rng } from '../../ports/rng.js';
 import { systemClock } from './clock.js';
@@ -84,6 +84,7 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
     send(res, 500, 'text/plain', encodeFailure('internal error'));
   };
 
+  const sync = core.answersSynchronously;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -104,24 +105,34 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
         return;
       }
       const ip = clientIp(req, trustProxy);
+      const p = params;
+      const answer = (out: AnnounceOutcome) =>
+        send(
+          res,
+          200,
+          'text/plain',
+          encodeAnnounceResponse({
+            interval: out.interval,
+            minInterval: out.minInterval,
+            complete: out.complete,
+            incomplete: out.incomplete,
+            peers: out.peers,
+            compact: p.compact,
+            noPeerId: p.noPeerId,
+          }),
+        );
+      if (sync) {
+        // A store in this process answers at once: no promise per announce.
+        try {
+          answer(core.announceSync(params, { transport: 'http', ip })!);
+        } catch (err) {
+          failure(res, err);
+        }
+        return;
+      }
       core
         .announce(params, { transport: 'http', ip })
-        .then((out) => {
-          send(
-            res,
-            200,
-            'text/plain',
-            encodeAnnounceResponse({
-              interval: out.interval,
-              minInterval: out.minInterval,
-              complete: out.complete,
-              incomplete: out.incomplete,
-              peers: out.peers,
-              compact: params.compact,
-              noPeerId: params.noPeerId,
-            }),
-          );
-        })
+        .then(answer)
         .catch((err: unknown) => failure(res, err));
       return;
     }
