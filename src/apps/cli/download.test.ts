@@ -99,6 +99,11 @@ test('download fetches every file from a seed process, with JSON lines; --select
   }
   const done = dl.lines.at(-1)!;
   assert.equal(done.piecesVerified, done.pieceCount);
+  // `verified` (every piece verified and written) comes right before `done` (flushed to disk).
+  const verified = dl.lines.at(-2)!;
+  assert.equal(verified.type, 'verified');
+  assert.equal(verified.piecesVerified, done.pieceCount);
+  assert.ok(Number(verified.elapsedMs) <= Number(done.elapsedMs));
   for (const [rel, data] of files) assert.deepEqual(readFileSync(join(dir, 'out', 'share', rel)), data, rel);
   assert.ok(readdirSync(join(dir, 'out', '.torrentkit', 'resume')).length > 0, 'resume data written');
 
