@@ -9,21 +9,15 @@
  */
 import { connect, type Socket } from 'node:net';
 import { announceMix, announcePath } from './announce-mix.js';
+import type { UdpLoadResult } from './udp-load.js';
 
-export interface HttpLoadResult {
-  requests: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  errors: number;
-  /** Requests still unanswered when the run ended (counted with an infinite latency). */
-  lost: number;
+/** As the UDP generator's result (`lost`: requests still unanswered when the run ended), plus: */
+export interface HttpLoadResult extends UdpLoadResult {
   /**
    * Connections the server closed. A server that closes after every answer (opentracker) makes
    * this generator reconnect per request, and then the generator, not the server, sets the pace.
    */
   reconnects: number;
-  sample: string;
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
