@@ -10,23 +10,16 @@
  */
 import { layoutOf, type Metainfo } from '../../codecs/metainfo/index.js';
 import { piecePrioritiesFromFiles } from '../../policies/picker/index.js';
-import type { ConnectionLimits } from '../../policies/connections.js';
 import type { PeerSource } from '../../policies/peer-list.js';
 import { TokenBucket } from '../../policies/token-bucket.js';
-import type { Cancel, Clock } from '../../ports/clock.js';
-import type { Hasher } from '../../ports/hasher.js';
-import type { ResumeStore } from '../../ports/resume-store.js';
-import type { Rng } from '../../ports/rng.js';
-import type { Storage, StorageFactory } from '../../ports/storage.js';
-import type { StreamTransport } from '../../ports/transport.js';
+import type { Cancel } from '../../ports/clock.js';
+import type { Storage } from '../../ports/storage.js';
 import { Bitfield } from '../../util/bitfield.js';
 import { toHex } from '../../util/bytes.js';
 import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
-import type { Logger } from '../../util/logger.js';
-import type { InfoHash, PeerId } from '../../util/units.js';
-import type { ReservedFlags } from '../../codecs/wire/index.js';
-import { type NodeReadableFactory, type ReaderOptions, StreamHub, TorrentFile, type TorrentReader } from '../stream/index.js';
+import type { InfoHash } from '../../util/units.js';
+import { type ReaderOptions, StreamHub, TorrentFile, type TorrentReader } from '../stream/index.js';
 import type { Wire } from '../wire/index.js';
 import type { PeerSession } from './peer.js';
 import { PieceReader } from './piece-reader.js';
@@ -35,6 +28,7 @@ import { torrentPieceSource } from './stream-source.js';
 import { Swarm } from './swarm.js';
 import { TorrentPeers } from './torrent-peers.js';
 import { Transfer } from './transfer.js';
+import type { TorrentDeps } from './torrent-deps.js';
 import type { AddOptions, TorrentEvents, TorrentState, TorrentStats } from './types.js';
 import { Uploader } from './uploader.js';
 import { parseHostPort } from '../../util/ip.js';
@@ -43,28 +37,6 @@ const TICK_MS = 1_000;
 const RESUME_SAVE_MS = 30_000;
 /** Whole pieces cached for uploads. */
 const READ_CACHE = 16 * 1024 * 1024;
-
-export interface TorrentDeps {
-  clock: Clock;
-  rng: Rng;
-  transport: StreamTransport;
-  hasher: Hasher;
-  storageFactory: StorageFactory;
-  resumeStore?: ResumeStore;
-  limits: ConnectionLimits;
-  logger: Logger;
-  peerId: PeerId;
-  listenPort?: number;
-  localAddress?: string;
-  /** The client's rate limits, shared by its torrents. */
-  clientBuckets: { download: TokenBucket; upload: TokenBucket };
-  /** Makes Node Readables for `files[i].createReadStream` (the Node client sets it). */
-  nodeReadable?: NodeReadableFactory;
-  /** Registers the session's BEP 10 extensions (ut_metadata, ut_pex) on a new peer's wire. */
-  peerExtensions?: (torrent: Torrent, peer: PeerSession) => void;
-  /** Reserved bits of our handshakes (the DHT bit when the session runs a DHT node). */
-  wireFlags?: Partial<ReservedFlags>;
-}
 
 export class Torrent extends Emitter<TorrentEvents> {
   readonly infoHash: InfoHash;
