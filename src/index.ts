@@ -46,6 +46,7 @@ export type { AnnounceRequest, TrackerClient } from './engines/tracker/types.js'
 export { startTracker, openStore, type RunningTracker, type TrackerServerOptions } from './adapters/node/tracker-server.js';
 export { Client, type ClientOptions } from './adapters/node/client.js';
 export { Session, type SessionDeps, type SessionOptions, type SessionEvents } from './engines/session/client.js';
+export type { PlatformDeps } from './engines/session/torrent-deps.js';
 export { Torrent } from './engines/session/torrent.js';
 export type { AddOptions, PeerInfo, TorrentEvents, TorrentState, TorrentStats } from './engines/session/types.js';
 export type { Storage, StorageFactory, StorageFile, FileStat } from './ports/storage.js';

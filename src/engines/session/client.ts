@@ -4,48 +4,33 @@
  * handshake. Platform-free: the Node `Client` (src/adapters/node/client.ts) fills in the deps.
  */
 import { type MagnetLink, type Metainfo, parseMetainfo, parseTorrentId } from '../../codecs/metainfo/index.js';
-import { generatePeerId, type ReservedFlags } from '../../codecs/wire/index.js';
+import { generatePeerId } from '../../codecs/wire/index.js';
 import { ConnectionLimits } from '../../policies/connections.js';
 import { TokenBucket } from '../../policies/token-bucket.js';
-import type { Clock } from '../../ports/clock.js';
-import type { Hasher } from '../../ports/hasher.js';
-import type { ResumeStore } from '../../ports/resume-store.js';
-import type { Rng } from '../../ports/rng.js';
-import type { StorageFactory } from '../../ports/storage.js';
-import type { StreamListener, StreamTransport } from '../../ports/transport.js';
+import type { StreamListener } from '../../ports/transport.js';
 import { toHex } from '../../util/bytes.js';
 import { sha1, sha256 } from '../../util/sha.js';
 import { Emitter } from '../../util/emitter.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { type Logger, nullLogger } from '../../util/logger.js';
 import type { InfoHash, PeerId } from '../../util/units.js';
-import type { NodeReadableFactory } from '../stream/index.js';
 import { Wire } from '../wire/index.js';
 import type { Discovery } from './discovery.js';
 import { MagnetTorrent, type MagnetTorrentOptions } from './magnet/magnet-torrent.js';
 import { attachPeerExtensions, type PeerExtensionsContext } from './peer-extensions.js';
 import type { PeerSession } from './peer.js';
 import { Torrent } from './torrent.js';
+import type { PlatformDeps } from './torrent-deps.js';
 import type { AddOptions } from './types.js';
 
-export interface SessionDeps {
-  clock: Clock;
-  rng: Rng;
-  transport: StreamTransport;
-  hasher: Hasher;
-  storageFactory: StorageFactory;
-  resumeStore?: ResumeStore;
+export interface SessionDeps extends PlatformDeps {
   logger?: Logger;
-  /** Makes Node Readables for `files[i].createReadStream` (set by the Node client). */
-  nodeReadable?: NodeReadableFactory;
   /** Peer discovery (trackers, DHT) for a torrent; called when a torrent is added. */
   discovery?: (torrent: Torrent, context: { peerId: PeerId; port: number }) => Discovery;
   /** Peer discovery for a magnet link while its metadata is fetched (trackers from `tr`, DHT). */
   magnetDiscovery?: (magnet: MagnetTorrent, context: { peerId: PeerId; port: number }) => Discovery;
   /** What the session's extensions need beyond the torrent (PEX on/off, the DHT port for BEP 5 `port`). */
   extensions?: Omit<PeerExtensionsContext, 'clock'>;
-  /** Reserved bits of our handshakes (e.g. the DHT bit, BEP 5). */
-  wireFlags?: Partial<ReservedFlags>;
 }
 
 export interface SessionOptions {

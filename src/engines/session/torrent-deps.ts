@@ -14,13 +14,21 @@ import type { NodeReadableFactory } from '../stream/index.js';
 import type { PeerSession } from './peer.js';
 import type { Torrent } from './torrent.js';
 
-export interface TorrentDeps {
+/** The platform's ports, which a Session is given and hands on to each of its Torrents. */
+export interface PlatformDeps {
   clock: Clock;
   rng: Rng;
   transport: StreamTransport;
   hasher: Hasher;
   storageFactory: StorageFactory;
   resumeStore?: ResumeStore;
+  /** Makes Node Readables for `files[i].createReadStream` (the Node client sets it). */
+  nodeReadable?: NodeReadableFactory;
+  /** Reserved bits of our handshakes (the DHT bit when the session runs a DHT node, BEP 5). */
+  wireFlags?: Partial<ReservedFlags>;
+}
+
+export interface TorrentDeps extends PlatformDeps {
   limits: ConnectionLimits;
   logger: Logger;
   peerId: PeerId;
@@ -28,10 +36,6 @@ export interface TorrentDeps {
   localAddress?: string;
   /** The client's rate limits, shared by its torrents. */
   clientBuckets: { download: TokenBucket; upload: TokenBucket };
-  /** Makes Node Readables for `files[i].createReadStream` (the Node client sets it). */
-  nodeReadable?: NodeReadableFactory;
   /** Registers the session's BEP 10 extensions (ut_metadata, ut_pex) on a new peer's wire. */
   peerExtensions?: (torrent: Torrent, peer: PeerSession) => void;
-  /** Reserved bits of our handshakes (the DHT bit when the session runs a DHT node). */
-  wireFlags?: Partial<ReservedFlags>;
 }

@@ -1,7 +1,7 @@
 /**
  * A file of a torrent as users see it: readable at once, whatever has been downloaded.
  * `createReader` gives a seekable TorrentReader; `stream` a web ReadableStream; `createReadStream`
- * a Node Readable (made by the platform's factory, see TorrentDeps.nodeReadable).
+ * a Node Readable (made by the platform's factory, see PlatformDeps.nodeReadable).
  */
 import type { Readable } from 'node:stream';
 import type { StorageFile } from '../../ports/storage.js';
