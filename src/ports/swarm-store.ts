@@ -21,6 +21,11 @@ export interface StoredPeer {
   /** Textual IPv4 or IPv6 address. */
   ip: string;
   port: number;
+  /**
+   * The IPv4 address as a 32-bit integer (its bytes big-endian, signed), when the store keeps it
+   * ready: compact peer lists are written from it and `port` (see codecs/tracker/ip.ts).
+   */
+  readonly ipv4?: number;
   /** BEP 23/7 compact form (6 or 18 bytes), when the store keeps it ready. */
   readonly compact?: Uint8Array;
 }
@@ -61,7 +66,7 @@ export interface SwarmStore {
   /**
    * The same as `announce`, answered at once: stores that hold their swarms in this process
    * (memory, SQLite) provide it so that a server spends no promise per announce. Its peers
-   * always carry `compact` (the UDP front end encodes them without checking).
+   * always carry `ipv4` or `compact`.
    */
   announceSync?(a: SwarmAnnounce): SwarmAnnounceResult;
   /** Counts for each hash, in order; unknown hashes give zeros. */

@@ -32,8 +32,8 @@ async function run(store: SwarmStore, c: Call): Promise<unknown> {
   switch (c.op) {
     case 'announce': {
       const r = await store.announce(c.args[0] as SwarmAnnounce);
-      // Plain objects only: getters (peerId, compact) do not survive structured cloning.
-      return { ...r, peers: r.peers.map((p) => ({ peerId: p.peerId, ip: p.ip, port: p.port, compact: p.compact })) };
+      // Plain objects only: getters (peerId) do not survive structured cloning.
+      return { ...r, peers: r.peers.map((p) => ({ peerId: p.peerId, ip: p.ip, port: p.port, ipv4: p.ipv4, compact: p.compact })) };
     }
     case 'scrape':
       return store.scrape(c.args[0] as Uint8Array[], c.args[1] as number);

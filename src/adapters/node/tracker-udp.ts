@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors.js';
-import { compactPeer, unmapIPv4 } from '../../codecs/tracker/ip.js';
+import { unmapIPv4 } from '../../codecs/tracker/ip.js';
 import {
   decodeUdpRequest,
   encodeUdpAnnounceResponseOf,
@@ -116,17 +116,11 @@ export interface RunningUdpTracker {
 const pooled = (bytes: number): Uint8Array => Buffer.allocUnsafe(bytes);
 
 /**
- * BEP 15 has no room for a completed count: interval, leechers, seeders, compact peers.
- * `compactReady`: the store keeps every peer's compact form (the stores that answer synchronously).
+ * BEP 15 has no room for a completed count: interval, leechers, seeders, compact peers (written
+ * from what the store keeps ready, or from each peer's textual address: see CompactSource).
  */
-function announceResponse(transactionId: number, out: AnnounceOutcome, ip: string, compactReady = false): Uint8Array {
-  const size = ip.includes(':') ? 18 : 6;
-  if (compactReady) return encodeUdpAnnounceResponseOf(transactionId, out.interval, out.incomplete, out.complete, out.peers, size, pooled);
-  let complete = true;
-  for (let i = 0; i < out.peers.length && complete; i++) complete = out.peers[i].compact !== undefined;
-  // Stores that do not keep compact forms ready (Redis) get them made here.
-  const peers = complete ? out.peers : out.peers.map((p) => ({ compact: p.compact ?? compactPeer(p.ip, p.port) }));
-  return encodeUdpAnnounceResponseOf(transactionId, out.interval, out.incomplete, out.complete, peers, size, pooled);
+function announceResponse(transactionId: number, out: AnnounceOutcome, ip: string): Uint8Array {
+  return encodeUdpAnnounceResponseOf(transactionId, out.interval, out.incomplete, out.complete, out.peers, ip.includes(':') ? 18 : 6, pooled);
 }
 
 export async function startUdpTracker(core: TrackerCore, options: UdpTrackerOptions): Promise<RunningUdpTracker> {
@@ -193,7 +187,7 @@ export async function startUdpTracker(core: TrackerCore, options: UdpTrackerOpti
         fail(err, packet, from);
         return;
       }
-      reply(announceResponse(a.transactionId, out, ip, true), from);
+      reply(announceResponse(a.transactionId, out, ip), from);
       return;
     }
     core.announce(params, source).then(

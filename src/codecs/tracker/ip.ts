@@ -7,6 +7,46 @@ import { parseIPv4, parseIPv6 } from '../../util/ip.js';
 
 export { formatIPv4, formatIPv6, parseIPv4, parseIPv6, unmapIPv4 } from '../../util/ip.js';
 
+/**
+ * What a compact peer list is written from: a store that answers from memory keeps each IPv4
+ * peer's address as one integer (`ipv4`), which an encoder writes with the port without reading
+ * a byte array per peer (with thousands of peers in memory each array is a cache miss); other
+ * peers carry their `compact` bytes, or only their textual `ip`.
+ */
+export interface CompactSource {
+  readonly ip: string;
+  readonly port: number;
+  /** The IPv4 address as a 32-bit integer (its four bytes big-endian, signed), for IPv4 peers. */
+  readonly ipv4?: number;
+  /** BEP 23/7 compact bytes (6 or 18), when kept ready. */
+  readonly compact?: Uint8Array;
+}
+
+/** An IPv4 address as one 32-bit integer (its bytes big-endian, signed: a small integer in V8); undefined for other text. */
+export function ipv4ToInt(ip: string): number | undefined {
+  const b = parseIPv4(ip);
+  return b ? (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3] : undefined;
+}
+
+/** Writes one compact IPv4 peer (BEP 23: 4 address bytes, then 2 port bytes, big-endian) at `o`. */
+export function writeCompactIPv4(out: Uint8Array, o: number, ipv4: number, port: number): void {
+  out[o] = ipv4 >>> 24;
+  out[o + 1] = ipv4 >>> 16;
+  out[o + 2] = ipv4 >>> 8;
+  out[o + 3] = ipv4;
+  out[o + 4] = port >>> 8;
+  out[o + 5] = port;
+}
+
+/** The compact bytes of a peer (`compact`, else made from `ipv4` or `ip`); undefined for an unusable address. */
+export function compactOf(p: CompactSource): Uint8Array | undefined {
+  if (p.compact) return p.compact;
+  if (p.ipv4 === undefined) return compactPeer(p.ip, p.port);
+  const out = new Uint8Array(6);
+  writeCompactIPv4(out, 0, p.ipv4, p.port);
+  return out;
+}
+
 /** Compact peer bytes: 6 for IPv4, 18 for IPv6; undefined for text that is neither. */
 export function compactPeer(ip: string, port: number): Uint8Array | undefined {
   const v4 = parseIPv4(ip);

@@ -7,7 +7,7 @@ import { type BDict, type BValue, decode, encode } from '../bencode/index.js';
 import { BencodeError } from '../bencode/errors.js';
 import { binaryToBytes, bytesToBinary, concatBytes, utf8Decode } from '../../util/bytes.js';
 import { TrackerError, TrackerErrorCode as E } from './errors.js';
-import { compactPeer, formatIPv4, formatIPv6 } from './ip.js';
+import { type CompactSource, compactPeer, formatIPv4, formatIPv6, writeCompactIPv4 } from './ip.js';
 import type { AnnounceResult, ScrapeEntry, TrackerPeer } from './types.js';
 
 /** Largest response body a client accepts (a 10,000-peer compact list is 60 KB). */
@@ -21,7 +21,7 @@ export interface AnnounceResponseInput {
   incomplete: number;
   warning?: string;
   /** IPv4 and IPv6 peers; in compact form IPv4 goes to `peers` and IPv6 to `peers6`. */
-  peers: readonly (TrackerPeer & { readonly compact?: Uint8Array })[];
+  peers: readonly (TrackerPeer & CompactSource)[];
   compact: boolean;
   noPeerId?: boolean;
 }
@@ -37,13 +37,25 @@ export function encodeAnnounceResponse(r: AnnounceResponseInput): Uint8Array {
     'warning message': r.warning,
   };
   if (r.compact) {
-    const v4: Uint8Array[] = [];
+    // IPv4 peers written in one pass into one buffer (from their integer address when the store
+    // keeps it), IPv6 ones gathered for `peers6`.
+    const v4 = new Uint8Array(r.peers.length * 6);
+    let o = 0;
     const v6: Uint8Array[] = [];
-    for (const p of r.peers) {
+    for (let i = 0; i < r.peers.length; i++) {
+      const p = r.peers[i];
+      if (p.ipv4 !== undefined) {
+        writeCompactIPv4(v4, o, p.ipv4, p.port);
+        o += 6;
+        continue;
+      }
       const c = p.compact ?? compactPeer(p.ip, p.port);
-      if (c) (c.length === 6 ? v4 : v6).push(c);
+      if (c?.length === 6) {
+        v4.set(c, o);
+        o += 6;
+      } else if (c) v6.push(c);
     }
-    dict.peers = concatBytes(v4);
+    dict.peers = o === v4.length ? v4 : v4.subarray(0, o);
     if (v6.length > 0) dict.peers6 = concatBytes(v6);
   } else {
     dict.peers = r.peers.map((p) => {

@@ -23,6 +23,7 @@ import {
   encodeUdpScrapeRequest,
   encodeUdpScrapeResponse,
   formatIPv6,
+  ipv4ToInt,
   parseAnnounceQuery,
   parseIPv6,
   parseQueryString,
@@ -130,6 +131,20 @@ test('announce response: compact peers (BEP 23), peers6 (BEP 7), dictionary peer
   const dict = decodeAnnounceResponse(encodeAnnounceResponse({ interval: 60, complete: 0, incomplete: 1, peers, compact: false }));
   assert.deepEqual(dict.peers[0], { ip: '10.0.0.1', port: 6881, peerId: PEER });
   assert.deepEqual(dict.peers[1], { ip: '2001:db8::1', port: 51413 });
+  // Whatever a store keeps ready (an integer IPv4 address with the high bit set, compact bytes,
+  // only the text) gives the same bytes; an unusable address is left out.
+  const sources = [
+    { ip: '203.0.113.250', port: 65535, ipv4: ipv4ToInt('203.0.113.250') },
+    { ip: '10.0.0.1', port: 6881, compact: compactPeer('10.0.0.1', 6881) },
+    { ip: 'not an address', port: 1 },
+    { ip: '2001:db8::1', port: 51413, compact: compactPeer('2001:db8::1', 51413) },
+    { ip: '192.0.2.1', port: 1 },
+  ];
+  const mixed = decode(encodeAnnounceResponse({ interval: 60, complete: 0, incomplete: 1, peers: sources, compact: true })) as Record<string, unknown>;
+  assert.deepEqual(mixed.peers, Uint8Array.from([203, 0, 113, 250, 255, 255, 10, 0, 0, 1, 0x1a, 0xe1, 192, 0, 2, 1, 0, 1]));
+  assert.deepEqual(mixed.peers6, compactPeer('2001:db8::1', 51413));
+  assert.ok(ipv4ToInt('203.0.113.250')! < 0, 'the high bit makes it negative: a 32-bit integer, not a heap number');
+  assert.equal(ipv4ToInt('::1'), undefined);
   const failure = code(() => decodeAnnounceResponse(encodeFailure('unregistered torrent')));
   assert.equal(failure, 'BT_ERR_TRACKER_FAILURE');
   assert.equal(code(() => decodeAnnounceResponse(new TextEncoder().encode('<html>'))), 'BT_ERR_TRACKER_BAD_RESPONSE');
@@ -174,15 +189,21 @@ test('UDP packets (BEP 15) round-trip in both directions', () => {
   const peers = Uint8Array.from([...compactPeer('127.0.0.2', 1000)!, ...compactPeer('127.0.0.3', 1001)!]);
   const ar = decodeUdpResponse(encodeUdpAnnounceResponse(9, 120, 3, 4, peers));
   assert.deepEqual(ar, { action: 'announce', transactionId: 9, interval: 120, leechers: 3, seeders: 4, peers: [{ ip: '127.0.0.2', port: 1000 }, { ip: '127.0.0.3', port: 1001 }] });
-  // Built straight from the peers: only compact forms of the asked family are written.
-  const mixed = [{ compact: compactPeer('127.0.0.2', 1000) }, { compact: compactPeer('::1', 7) }, {}, { compact: compactPeer('127.0.0.3', 1001) }];
+  // Built straight from the peers (an integer IPv4 address, compact bytes, or only the text):
+  // only peers of the asked family are written, unusable addresses are skipped.
+  const mixed = [
+    { ip: '127.0.0.2', port: 1000, ipv4: ipv4ToInt('127.0.0.2') },
+    { ip: '::1', port: 7, compact: compactPeer('::1', 7) },
+    { ip: 'not an address', port: 1 },
+    { ip: '127.0.0.3', port: 1001 },
+  ];
   assert.deepEqual(decodeUdpResponse(encodeUdpAnnounceResponseOf(9, 120, 3, 4, mixed, 6)), ar);
   const v6 = decodeUdpResponse(encodeUdpAnnounceResponseOf(9, 120, 3, 4, mixed, 18), true);
   assert.deepEqual(v6.action === 'announce' && v6.peers, [{ ip: '::1', port: 7 }]);
   let asked = -1;
   const viaAlloc = encodeUdpAnnounceResponseOf(1, 2, 3, 4, mixed, 6, (n) => new Uint8Array((asked = n) + 5).subarray(0, n));
-  assert.equal(asked, 32);
-  assert.equal(viaAlloc.length, 32);
+  assert.equal(asked, 20 + 4 * 6, 'room for every peer');
+  assert.equal(viaAlloc.length, 32, 'cut to the peers written');
   const s = decodeUdpRequest(encodeUdpScrapeRequest(cid, 11, [HASH, HASH2]));
   assert.deepEqual(s, { action: 'scrape', connectionId: cid, transactionId: 11, infoHashes: [HASH, HASH2] });
   const sr = decodeUdpResponse(encodeUdpScrapeResponse(11, [{ infoHash: HASH, complete: 1, downloaded: 2, incomplete: 3 }]));

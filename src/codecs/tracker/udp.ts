@@ -14,7 +14,7 @@
  */
 import { utf8Decode, utf8Encode } from '../../util/bytes.js';
 import { TrackerError, TrackerErrorCode as E } from './errors.js';
-import { formatIPv4 } from './ip.js';
+import { type CompactSource, compactPeer, formatIPv4, writeCompactIPv4 } from './ip.js';
 import type { AnnounceEvent, ScrapeEntry, TrackerPeer } from './types.js';
 import { decodeCompactPeers } from './response.js';
 
@@ -171,31 +171,40 @@ export function encodeUdpAnnounceResponse(
 }
 
 /**
- * Announce response written straight from the peers' compact forms in one allocation (the
- * server's hot path). Peers whose compact form is missing or of the other family are skipped.
+ * Announce response written straight from the peers in one allocation (the server's hot path):
+ * IPv4 peers from their integer address when the store keeps it (`ipv4`), others from their
+ * compact bytes, made from the textual address when missing. Peers of the other family (`size`:
+ * 6 for an IPv4 request, 18 for IPv6, as BEP 15 says) or with an unusable address are skipped.
  */
 export function encodeUdpAnnounceResponseOf(
   transactionId: number,
   interval: number,
   leechers: number,
   seeders: number,
-  peers: readonly { readonly compact?: Uint8Array }[],
+  peers: readonly CompactSource[],
   size: 6 | 18,
   /** Allocates the packet; a server passes a pooled allocator (every answer is garbage at once). */
   alloc: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
 ): Uint8Array {
-  let n = 0;
-  for (let i = 0; i < peers.length; i++) if (peers[i].compact?.length === size) n++;
-  const out = alloc(20 + n * size);
+  // Room for every peer; the answer is cut to what was written (skipped peers are rare).
+  const out = alloc(20 + peers.length * size);
   announceHeader(out, transactionId, interval, leechers, seeders);
   let o = 20;
   for (let i = 0; i < peers.length; i++) {
-    const c = peers[i].compact;
+    const p = peers[i];
+    if (p.ipv4 !== undefined) {
+      if (size === 6) {
+        writeCompactIPv4(out, o, p.ipv4, p.port);
+        o += 6;
+      }
+      continue;
+    }
+    const c = p.compact ?? compactPeer(p.ip, p.port);
     if (c?.length !== size) continue;
     for (let j = 0; j < size; j++) out[o + j] = c[j];
     o += size;
   }
-  return out;
+  return o === out.length ? out : out.subarray(0, o);
 }
 
 export function encodeUdpScrapeResponse(transactionId: number, entries: readonly ScrapeEntry[]): Uint8Array {
