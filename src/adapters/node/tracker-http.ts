@@ -3,10 +3,12 @@
  * (HTML), `/stats.json`, `/metrics` (Prometheus). The raw query string is parsed by the tracker
  * codec (never by a URL parser that would decode `info_hash` as UTF-8). Slow or oversized
  * requests are dropped by node:http's header and request timeouts and header size cap; every
- * rejection is counted in the statistics.
+ * rejection is counted in the statistics. With a store in this process, connections arrive at
+ * the fast path first (tracker-http-fast.ts), which answers plain announces itself and hands
+ * every other request, with its connection, to the node:http server here.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors.js';
 import { parseIPv4, parseIPv6, unmapIPv4 } from '../../codecs/tracker/ip.js';
@@ -17,6 +19,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Rng } from '../../ports/rng.js';
 import { systemClock } from './clock.js';
 import { cryptoRng } from './rng.js';
+import { type FastAnswer, serveFast } from './tracker-http-fast.js';
 import { WsTracker } from './tracker-ws.js';
 import { renderMetrics, renderStatsHtml, renderStatsJson } from '../../engines/tracker-server/stats-render.js';
 
@@ -43,11 +46,17 @@ export interface RunningHttpTracker {
   close(): Promise<void>;
 }
 
+/** The client's address from an X-Forwarded-For value: its first entry, when it is an address. */
+function forwardedIp(xff: string): string | undefined {
+  const first = xff.split(',')[0]?.trim();
+  return first && (parseIPv4(first) || parseIPv6(first)) ? unmapIPv4(first) : undefined;
+}
+
 function clientIp(req: IncomingMessage, trustProxy: boolean): string {
   if (trustProxy) {
     const xff = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-    if (first && (parseIPv4(first) || parseIPv6(first))) return unmapIPv4(first);
+    const ip = xff === undefined ? undefined : forwardedIp(Array.isArray(xff) ? xff[0] : xff);
+    if (ip) return ip;
   }
   return unmapIPv4(req.socket.remoteAddress ?? '0.0.0.0');
 }
@@ -58,30 +67,56 @@ function send(res: ServerResponse, status: number, type: string, body: Uint8Arra
   res.end(body);
 }
 
+const KEEP_ALIVE_TIMEOUT_MS = 15_000;
+
 export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOptions): Promise<RunningHttpTracker> {
   const trustProxy = options.trustProxy ?? false;
   const headersTimeout = options.headersTimeoutMs ?? 5000;
+  const maxHeaderBytes = options.maxHeaderBytes ?? 8192;
   const server: Server = createServer({
-    maxHeaderSize: options.maxHeaderBytes ?? 8192,
+    maxHeaderSize: maxHeaderBytes,
     headersTimeout,
     requestTimeout: headersTimeout * 2,
-    keepAliveTimeout: 15_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     connectionsCheckingInterval: Math.min(1000, headersTimeout),
   });
 
+  /** The answer to a failed request, counted in the statistics. */
+  const failed = (err: unknown): FastAnswer => {
+    if (err instanceof TrackerError) {
+      core.reject(err.code);
+      // Trackers answer failures with status 200 so that every client reads the reason.
+      return { status: 200, body: encodeFailure(err.reason) };
+    }
+    core.reject('BT_ERR_INTERNAL');
+    return { status: 500, body: encodeFailure('internal error') };
+  };
   const failure = (res: ServerResponse, err: unknown) => {
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    if (err instanceof TrackerError) {
-      core.reject(err.code);
-      // Trackers answer failures with status 200 so that every client reads the reason.
-      send(res, 200, 'text/plain', encodeFailure(err.reason));
-      return;
+    const f = failed(err);
+    send(res, f.status, 'text/plain', f.body);
+  };
+  const announceBody = (out: AnnounceOutcome, p: { compact: boolean; noPeerId: boolean }) =>
+    encodeAnnounceResponse({
+      interval: out.interval,
+      minInterval: out.minInterval,
+      complete: out.complete,
+      incomplete: out.incomplete,
+      peers: out.peers,
+      compact: p.compact,
+      noPeerId: p.noPeerId,
+    });
+  /** An announce to a store in this process, answered at once (no promise per announce). */
+  const announceNow = (query: string, ip: string): FastAnswer => {
+    try {
+      const p = parseAnnounceQuery(query);
+      return { status: 200, body: announceBody(core.announceSync(p, { transport: 'http', ip })!, p) };
+    } catch (err) {
+      return failed(err);
     }
-    core.reject('BT_ERR_INTERNAL');
-    send(res, 500, 'text/plain', encodeFailure('internal error'));
   };
 
   const sync = core.answersSynchronously;
@@ -97,42 +132,21 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
       return;
     }
     if (path === '/announce') {
-      let params;
+      if (sync) {
+        const a = announceNow(query, clientIp(req, trustProxy));
+        send(res, a.status, 'text/plain', a.body);
+        return;
+      }
+      let p;
       try {
-        params = parseAnnounceQuery(query);
+        p = parseAnnounceQuery(query);
       } catch (err) {
         failure(res, err);
         return;
       }
-      const ip = clientIp(req, trustProxy);
-      const p = params;
-      const answer = (out: AnnounceOutcome) =>
-        send(
-          res,
-          200,
-          'text/plain',
-          encodeAnnounceResponse({
-            interval: out.interval,
-            minInterval: out.minInterval,
-            complete: out.complete,
-            incomplete: out.incomplete,
-            peers: out.peers,
-            compact: p.compact,
-            noPeerId: p.noPeerId,
-          }),
-        );
-      if (sync) {
-        // A store in this process answers at once: no promise per announce.
-        try {
-          answer(core.announceSync(params, { transport: 'http', ip })!);
-        } catch (err) {
-          failure(res, err);
-        }
-        return;
-      }
       core
-        .announce(params, { transport: 'http', ip })
-        .then(answer)
+        .announce(p, { transport: 'http', ip: clientIp(req, trustProxy) })
+        .then((out) => send(res, 200, 'text/plain', announceBody(out, p)))
         .catch((err: unknown) => failure(res, err));
       return;
     }
@@ -190,21 +204,44 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
     ws.handleUpgrade(req, socket, head);
   });
 
+  // With a store in this process the fast path listens and node:http serves what it hands over.
+  const fast = new Set<Socket>();
+  const listener: Server | NetServer = sync
+    ? createNetServer((socket) => {
+        fast.add(socket);
+        socket.once('close', () => fast.delete(socket));
+        serveFast(socket, {
+          announce: announceNow,
+          forwardedIp: trustProxy ? forwardedIp : undefined,
+          keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
+          maxHeadBytes: maxHeaderBytes,
+          handOver: (connection) => {
+            fast.delete(socket);
+            server.emit('connection', connection);
+          },
+        });
+      })
+    : server;
+  // node:http starts its header and request timeout checks when it hears `listening`; the server
+  // that only takes connections over hears it from here.
+  if (listener !== server) server.emit('listening');
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(options.port, options.host, () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  const addr = server.address() as AddressInfo;
+  const addr = listener.address() as AddressInfo;
   return {
     port: addr.port,
     address: addr.address,
     close: () =>
       new Promise<void>((resolve) => {
         ws?.close();
-        server.close(() => resolve());
+        listener.close(() => resolve());
+        for (const s of fast) s.destroy();
+        if (listener !== server) server.close(() => {}); // stops its timeout checks
         server.closeAllConnections();
       }),
   };
