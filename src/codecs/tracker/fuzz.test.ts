@@ -14,7 +14,11 @@ import {
   decodeWsMessage,
   encodeAnnounceResponse,
   encodeUdpAnnounceRequest,
+  DEFAULT_TRACKER_LIMITS,
+  parseAmount,
   parseAnnounceQuery,
+  parseByteCount,
+  parseQueryString,
   parseScrapeQuery,
   TrackerError,
 } from './index.js';
@@ -57,6 +61,75 @@ test(`HTTP query parsers take any input (seed ${SEED})`, () => {
     onlyTrackerErrors(() => parseAnnounceQuery(text));
     onlyTrackerErrors(() => parseScrapeQuery(text));
   }
+});
+
+/** parseAnnounceQuery as the plain reading of the parameter map (the one-pass parser must agree). */
+function announceByMap(query: string): unknown {
+  const p = parseQueryString(query);
+  const one = (k: string) => p.get(k)?.[0];
+  const id = (k: string, code: string) => {
+    const v = one(k);
+    if (v === undefined || v.length !== 20) throw new TrackerError(code as never, k);
+    return Uint8Array.from(v, (c) => c.charCodeAt(0));
+  };
+  const infoHash = id('info_hash', 'BT_ERR_TRACKER_BAD_INFO_HASH');
+  const peerId = id('peer_id', 'BT_ERR_TRACKER_BAD_PEER_ID');
+  const port = parseAmount(one('port'), 'port', 65535);
+  if (port === undefined) throw new TrackerError('BT_ERR_TRACKER_BAD_PORT' as never, 'port');
+  const event = one('event') ?? '';
+  if (!['started', 'completed', 'stopped', 'paused', 'empty', ''].includes(event)) throw new TrackerError('BT_ERR_TRACKER_BAD_EVENT' as never, 'event');
+  const nw = one('numwant');
+  const numwant = nw !== undefined && /^-[0-9]{1,10}$/.test(nw) ? undefined : parseAmount(nw, 'numwant');
+  return {
+    infoHash,
+    peerId,
+    port,
+    uploaded: parseByteCount(one('uploaded'), 'uploaded') ?? 0,
+    downloaded: parseByteCount(one('downloaded'), 'downloaded') ?? 0,
+    left: parseByteCount(one('left'), 'left') ?? 0,
+    event: event === 'empty' || event === '' ? undefined : event,
+    numwant: numwant === undefined ? undefined : Math.min(numwant, DEFAULT_TRACKER_LIMITS.maxNumwant),
+    compact: one('compact') !== '0',
+    noPeerId: one('no_peer_id') === '1',
+    ip: one('ip'),
+    key: one('key'),
+    trackerId: one('trackerid'),
+  };
+}
+
+function outcome(fn: () => unknown): unknown {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof TrackerError)) throw err;
+    return err.code;
+  }
+}
+
+test(`the one-pass announce parser agrees with the parameter map on valid and mutated queries (seed ${SEED})`, () => {
+  const r = new SeededRng(SEED + 2);
+  let valid = 0;
+  for (let i = 0; i < 5000; i++) {
+    const base = buildAnnounceQuery({
+      infoHash: r.bytes(20),
+      peerId: r.bytes(20),
+      port: r.int(70000),
+      uploaded: r.int(1000),
+      downloaded: r.int(1000),
+      left: r.int(3),
+      event: (['started', 'completed', 'stopped', undefined] as const)[r.int(4)],
+      numwant: r.int(300),
+      compact: r.int(2) === 0,
+      noPeerId: r.int(2) === 0,
+      key: r.int(2) === 0 ? 'k%41+' : undefined,
+      trackerId: r.int(2) === 0 ? 'tid' : undefined,
+    });
+    const text = i % 3 === 0 ? base : i % 3 === 1 ? `${base}&port=1&info_hash=x&numwant=-1&extra=%zz` : String.fromCharCode(...mutate(r, new TextEncoder().encode(base)));
+    const a = outcome(() => parseAnnounceQuery(text));
+    assert.deepEqual(a, outcome(() => announceByMap(text)), text);
+    if (typeof a === 'object') valid++;
+  }
+  assert.ok(valid > 1000, `${valid} valid queries compared`);
 });
 
 test(`response, UDP and WebSocket parsers take any input (seed ${SEED})`, () => {

@@ -43,6 +43,40 @@ function unescapeComponent(s: string, start: number, end: number): string {
   return out + s.slice(runStart, end);
 }
 
+/** Checks one query component as unescapeComponent does (same errors), without building it. */
+function checkComponent(s: string, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      if (i + 2 >= end) throw new TrackerError(E.BadQuery, 'truncated percent escape in query string');
+      if (hexValue(s.charCodeAt(i + 1)) < 0 || hexValue(s.charCodeAt(i + 2)) < 0) throw new TrackerError(E.BadQuery, 'invalid percent escape in query string');
+      i += 2;
+    } else if (c > 0x7e || c < 0x20) {
+      throw new TrackerError(E.BadQuery, 'unescaped control or non-ASCII character in query string');
+    }
+  }
+}
+
+/** Bytes a checked component decodes to. */
+function decodedLength(s: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++, n++) if (s.charCodeAt(i) === 0x25) i += 2;
+  return n;
+}
+
+/** Decodes a checked component of `out.length` bytes straight into `out`. */
+function decodeInto(s: string, start: number, end: number, out: Uint8Array): Uint8Array {
+  let o = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      out[o++] = (hexValue(s.charCodeAt(i + 1)) << 4) | hexValue(s.charCodeAt(i + 2));
+      i += 2;
+    } else out[o++] = c === 0x2b ? 0x20 : c;
+  }
+  return out;
+}
+
 /**
  * Parses a raw query string (without the leading `?`) into parameter name -> values, each value a
  * binary string. Repeated parameters (scrape's `info_hash`) keep every value in order.
@@ -89,18 +123,15 @@ export function percentEncodeText(s: string): string {
   return percentEncodeBytes(new TextEncoder().encode(s));
 }
 
-function one(params: Map<string, string[]>, name: string): string | undefined {
-  const v = params.get(name);
-  return v === undefined ? undefined : v[0];
-}
-
-function requireId(params: Map<string, string[]>, name: string, code: TrackerErrorCode20): Uint8Array {
-  const v = one(params, name);
-  if (v === undefined) throw new TrackerError(code, `missing ${name}`);
-  if (v.length !== 20) throw new TrackerError(code, `${name} must be 20 bytes, got ${v.length}`);
-  return binaryToBytes(v);
-}
 type TrackerErrorCode20 = typeof E.BadInfoHash | typeof E.BadPeerId;
+
+/** A 20-byte id from its (checked) component at [start, end); start < 0 when it was absent. */
+function idAt(query: string, start: number, end: number, name: string, code: TrackerErrorCode20): Uint8Array {
+  if (start < 0) throw new TrackerError(code, `missing ${name}`);
+  const n = decodedLength(query, start, end);
+  if (n !== 20) throw new TrackerError(code, `${name} must be 20 bytes, got ${n}`);
+  return decodeInto(query, start, end, new Uint8Array(20));
+}
 
 /** A decimal non-negative integer no larger than `max`; `undefined` when absent. */
 export function parseAmount(v: string | undefined, name: string, max = MAX_AMOUNT): number | undefined {
@@ -134,35 +165,114 @@ const EVENTS: Record<string, AnnounceEvent | undefined> = {
   '': undefined,
 };
 
-/** Decodes a BEP 3 announce query string (server side). Throws TrackerError with a client-facing reason. */
+/**
+ * Decodes a BEP 3 announce query string (server side). Throws TrackerError with a client-facing
+ * reason. Every announce a tracker answers comes through here, so it reads the query in one pass
+ * without a parameter map: every component is checked (a bad escape anywhere is an error, as in
+ * parseQueryString), the first value of each known parameter is kept, the ids are decoded
+ * straight into bytes, and unknown parameters are skipped.
+ */
 export function parseAnnounceQuery(query: string, limits: TrackerLimits = DEFAULT_TRACKER_LIMITS): AnnounceParams {
-  const p = parseQueryString(query, limits);
-  const infoHash = requireId(p, 'info_hash', E.BadInfoHash);
-  const peerId = requireId(p, 'peer_id', E.BadPeerId);
-  const portText = one(p, 'port');
+  if (query.length > limits.maxQueryLength) throw new TrackerError(E.TooLarge, 'query string too long');
+  let hashStart = -1;
+  let hashEnd = -1;
+  let idStart = -1;
+  let idEnd = -1;
+  let portText: string | undefined;
+  let eventText: string | undefined;
+  let numwantText: string | undefined;
+  let uploadedText: string | undefined;
+  let downloadedText: string | undefined;
+  let leftText: string | undefined;
+  let compactText: string | undefined;
+  let noPeerIdText: string | undefined;
+  let ipText: string | undefined;
+  let keyText: string | undefined;
+  let trackerIdText: string | undefined;
+  let count = 0;
+  for (let start = 0; start <= query.length; ) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = query.length;
+    if (end > start) {
+      if (++count > limits.maxParams) throw new TrackerError(E.TooLarge, 'too many query parameters');
+      const eq = query.indexOf('=', start);
+      const keyEnd = eq >= 0 && eq < end ? eq : end;
+      const vStart = keyEnd < end ? keyEnd + 1 : end;
+      checkComponent(query, vStart, end);
+      switch (unescapeComponent(query, start, keyEnd)) {
+        case 'info_hash':
+          if (hashStart < 0) {
+            hashStart = vStart;
+            hashEnd = end;
+          }
+          break;
+        case 'peer_id':
+          if (idStart < 0) {
+            idStart = vStart;
+            idEnd = end;
+          }
+          break;
+        case 'port':
+          portText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'event':
+          eventText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'numwant':
+          numwantText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'uploaded':
+          uploadedText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'downloaded':
+          downloadedText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'left':
+          leftText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'compact':
+          compactText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'no_peer_id':
+          noPeerIdText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'ip':
+          ipText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'key':
+          keyText ??= unescapeComponent(query, vStart, end);
+          break;
+        case 'trackerid':
+          trackerIdText ??= unescapeComponent(query, vStart, end);
+          break;
+      }
+    }
+    start = end + 1;
+  }
+  const infoHash = idAt(query, hashStart, hashEnd, 'info_hash', E.BadInfoHash);
+  const peerId = idAt(query, idStart, idEnd, 'peer_id', E.BadPeerId);
   if (portText === undefined) throw new TrackerError(E.BadPort, 'missing port');
   const port = parseAmount(portText, 'port', 65535);
   if (port === undefined) throw new TrackerError(E.BadPort, 'missing port');
-  const eventText = one(p, 'event') ?? '';
+  eventText ??= '';
   if (!Object.hasOwn(EVENTS, eventText)) throw new TrackerError(E.BadEvent, 'unknown event');
-  const numwantText = one(p, 'numwant');
   // A negative numwant (some clients send -1) means "the default".
   const numwant = numwantText !== undefined && /^-[0-9]{1,10}$/.test(numwantText) ? undefined : parseAmount(numwantText, 'numwant');
   return {
     infoHash,
     peerId,
     port,
-    uploaded: parseByteCount(one(p, 'uploaded'), 'uploaded') ?? 0,
-    downloaded: parseByteCount(one(p, 'downloaded'), 'downloaded') ?? 0,
-    left: parseByteCount(one(p, 'left'), 'left') ?? 0,
+    uploaded: parseByteCount(uploadedText, 'uploaded') ?? 0,
+    downloaded: parseByteCount(downloadedText, 'downloaded') ?? 0,
+    left: parseByteCount(leftText, 'left') ?? 0,
     event: EVENTS[eventText],
     numwant: numwant === undefined ? undefined : Math.min(numwant, limits.maxNumwant),
     // BEP 23: compact unless the client explicitly refuses it (compact=0).
-    compact: one(p, 'compact') !== '0',
-    noPeerId: one(p, 'no_peer_id') === '1',
-    ip: one(p, 'ip'),
-    key: one(p, 'key'),
-    trackerId: one(p, 'trackerid'),
+    compact: compactText !== '0',
+    noPeerId: noPeerIdText === '1',
+    ip: ipText,
+    key: keyText,
+    trackerId: trackerIdText,
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import { type BDict, type BValue, decode, encode } from '../bencode/index.js';
 import { BencodeError } from '../bencode/errors.js';
-import { binaryToBytes, bytesToBinary, concatBytes, utf8Decode } from '../../util/bytes.js';
+import { binaryToBytes, bytesToBinary, concatBytes, utf8Decode, utf8Encode } from '../../util/bytes.js';
 import { TrackerError, TrackerErrorCode as E } from './errors.js';
 import { type CompactSource, compactPeer, formatIPv4, formatIPv6, writeCompactIPv4 } from './ip.js';
 import type { AnnounceResult, ScrapeEntry, TrackerPeer } from './types.js';
@@ -24,6 +24,51 @@ export interface AnnounceResponseInput {
   peers: readonly (TrackerPeer & CompactSource)[];
   compact: boolean;
   noPeerId?: boolean;
+}
+
+/** Writes ASCII text at `o`; returns the offset after it. */
+function putAscii(out: Uint8Array, o: number, s: string): number {
+  for (let i = 0; i < s.length; i++) out[o++] = s.charCodeAt(i);
+  return o;
+}
+
+/**
+ * A compact announce response written straight into one buffer, keys in the canonical (sorted)
+ * order the bencode encoder gives them; the same bytes as `encode` of the dictionary, which a
+ * test checks. Every HTTP announce is answered through here.
+ */
+function encodeCompactAnnounce(r: AnnounceResponseInput, peers4: Uint8Array, peers6: Uint8Array | undefined): Uint8Array {
+  let head = `d8:completei${r.complete}e10:incompletei${r.incomplete}e8:intervali${r.interval}e`;
+  if (r.minInterval !== undefined) head += `12:min intervali${r.minInterval}e`;
+  head += `5:peers${peers4.length}:`;
+  const head6 = peers6 ? `6:peers6${peers6.length}:` : '';
+  const tid = r.trackerId === undefined ? undefined : utf8Encode(r.trackerId);
+  const tidHead = tid ? `10:tracker id${tid.length}:` : '';
+  const warning = r.warning === undefined ? undefined : utf8Encode(r.warning);
+  const warningHead = warning ? `15:warning message${warning.length}:` : '';
+  const out = new Uint8Array(
+    head.length + peers4.length + head6.length + (peers6?.length ?? 0) + tidHead.length + (tid?.length ?? 0) + warningHead.length + (warning?.length ?? 0) + 1,
+  );
+  let o = putAscii(out, 0, head);
+  out.set(peers4, o);
+  o += peers4.length;
+  if (peers6) {
+    o = putAscii(out, o, head6);
+    out.set(peers6, o);
+    o += peers6.length;
+  }
+  if (tid) {
+    o = putAscii(out, o, tidHead);
+    out.set(tid, o);
+    o += tid.length;
+  }
+  if (warning) {
+    o = putAscii(out, o, warningHead);
+    out.set(warning, o);
+    o += warning.length;
+  }
+  out[o] = 0x65; // e
+  return out;
 }
 
 /** Encodes an announce response (server side). */
@@ -55,8 +100,12 @@ export function encodeAnnounceResponse(r: AnnounceResponseInput): Uint8Array {
         o += 6;
       } else if (c) v6.push(c);
     }
-    dict.peers = o === v4.length ? v4 : v4.subarray(0, o);
-    if (v6.length > 0) dict.peers6 = concatBytes(v6);
+    const peers4 = o === v4.length ? v4 : v4.subarray(0, o);
+    const peers6 = v6.length > 0 ? concatBytes(v6) : undefined;
+    const integers = Number.isSafeInteger(r.complete) && Number.isSafeInteger(r.incomplete) && Number.isSafeInteger(r.interval);
+    if (integers && (r.minInterval === undefined || Number.isSafeInteger(r.minInterval))) return encodeCompactAnnounce(r, peers4, peers6);
+    dict.peers = peers4;
+    if (peers6) dict.peers6 = peers6;
   } else {
     dict.peers = r.peers.map((p) => {
       const d: BDict = Object.create(null);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decode } from '../bencode/index.js';
+import { decode, encode } from '../bencode/index.js';
 import { bytesToBinary, fromHex } from '../../util/bytes.js';
 import {
   buildAnnounceQuery,
@@ -144,6 +144,17 @@ test('announce response: compact peers (BEP 23), peers6 (BEP 7), dictionary peer
   assert.deepEqual(mixed.peers, Uint8Array.from([203, 0, 113, 250, 255, 255, 10, 0, 0, 1, 0x1a, 0xe1, 192, 0, 2, 1, 0, 1]));
   assert.deepEqual(mixed.peers6, compactPeer('2001:db8::1', 51413));
   assert.ok(ipv4ToInt('203.0.113.250')! < 0, 'the high bit makes it negative: a 32-bit integer, not a heap number');
+  // The compact answer is written by hand: the same bytes as the bencode encoder's, whatever the fields.
+  for (const extra of [{}, { minInterval: 30 }, { trackerId: 'tid' }, { warning: 'dégradé ⚠' }, { minInterval: 0, trackerId: '', warning: 'w' }]) {
+    for (const peers of [[], sources, sources.slice(3)]) {
+      const input = { interval: 1800, complete: 12345678901, incomplete: 0, peers, compact: true, ...extra };
+      const expected: Record<string, unknown> = { interval: 1800, complete: 12345678901, incomplete: 0, 'min interval': input.minInterval, 'tracker id': input.trackerId, 'warning message': input.warning };
+      const d = decode(encodeAnnounceResponse(input)) as Record<string, unknown>;
+      expected.peers = d.peers;
+      if (d.peers6) expected.peers6 = d.peers6;
+      assert.deepEqual(encodeAnnounceResponse(input), encode(expected as never), JSON.stringify(extra));
+    }
+  }
   assert.equal(ipv4ToInt('::1'), undefined);
   const failure = code(() => decodeAnnounceResponse(encodeFailure('unregistered torrent')));
   assert.equal(failure, 'BT_ERR_TRACKER_FAILURE');
