@@ -57,25 +57,8 @@ function checkComponent(s: string, start: number, end: number): void {
   }
 }
 
-/** Bytes a checked component decodes to. */
-function decodedLength(s: string, start: number, end: number): number {
-  let n = 0;
-  for (let i = start; i < end; i++, n++) if (s.charCodeAt(i) === 0x25) i += 2;
-  return n;
-}
-
-/** Decodes a checked component of `out.length` bytes straight into `out`. */
-function decodeInto(s: string, start: number, end: number, out: Uint8Array): Uint8Array {
-  let o = 0;
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x25) {
-      out[o++] = (hexValue(s.charCodeAt(i + 1)) << 4) | hexValue(s.charCodeAt(i + 2));
-      i += 2;
-    } else out[o++] = c === 0x2b ? 0x20 : c;
-  }
-  return out;
-}
+/** hexValue by table, for the characters of a checked component (all below 0x7f). */
+const HEX_VALUE = Int8Array.from({ length: 128 }, (_, c) => hexValue(c));
 
 /**
  * Parses a raw query string (without the leading `?`) into parameter name -> values, each value a
@@ -125,12 +108,24 @@ export function percentEncodeText(s: string): string {
 
 type TrackerErrorCode20 = typeof E.BadInfoHash | typeof E.BadPeerId;
 
-/** A 20-byte id from its (checked) component at [start, end); start < 0 when it was absent. */
+/**
+ * A 20-byte id decoded straight into bytes from its component at [start, end), which checkComponent
+ * has passed; start < 0 when it was absent. Other lengths are counted for the error.
+ */
 function idAt(query: string, start: number, end: number, name: string, code: TrackerErrorCode20): Uint8Array {
   if (start < 0) throw new TrackerError(code, `missing ${name}`);
-  const n = decodedLength(query, start, end);
+  const out = new Uint8Array(20);
+  let n = 0;
+  for (let i = start; i < end; i++, n++) {
+    let c = query.charCodeAt(i);
+    if (c === 0x25) {
+      c = (HEX_VALUE[query.charCodeAt(i + 1)] << 4) | HEX_VALUE[query.charCodeAt(i + 2)];
+      i += 2;
+    } else if (c === 0x2b) c = 0x20;
+    if (n < 20) out[n] = c;
+  }
   if (n !== 20) throw new TrackerError(code, `${name} must be 20 bytes, got ${n}`);
-  return decodeInto(query, start, end, new Uint8Array(20));
+  return out;
 }
 
 /** A decimal non-negative integer no larger than `max`; `undefined` when absent. */
