@@ -6,6 +6,8 @@
  * stall by slowing the generator down. Every response is checked like in the wrk script (status
  * 200, a bencoded dictionary with an interval and peers, no failure reason); failures are counted,
  * not timed. Servers that close the connection after each answer (opentracker) are reconnected.
+ * Responses are checked on their bytes (no string per response) and latencies kept in a typed
+ * array, so that the generator's own garbage collections do not count as the server's latency.
  */
 import { connect, type Socket } from 'node:net';
 import { announceMix, announcePath } from './announce-mix.js';
@@ -21,13 +23,38 @@ export interface HttpLoadResult extends UdpLoadResult {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+const CONTENT_LENGTH = Buffer.from('content-length:');
+const STATUS_200 = [Buffer.from('HTTP/1.1 200'), Buffer.from('HTTP/1.0 200')];
+const INTERVAL = Buffer.from('8:intervali');
+const PEERS = Buffer.from('5:peers');
+const FAILURE = Buffer.from('failure reason');
+/** Most latencies kept (more than a minute at the fastest rate measured here). */
+const MAX_LATENCIES = 4_000_000;
+
+/** The Content-Length of a response head in `b` [start, end), found without decoding the head; -1 when absent. */
+function contentLength(b: Buffer, start: number, end: number): number {
+  for (let i = start; i + CONTENT_LENGTH.length <= end; i++) {
+    if (b[i - 1] !== 0x0a) continue; // header names start lines
+    let k = 0;
+    while (k < CONTENT_LENGTH.length && (b[i + k] | 0x20) === CONTENT_LENGTH[k]) k++;
+    if (k < CONTENT_LENGTH.length) continue;
+    let j = i + k;
+    while (j < end && (b[j] === 0x20 || b[j] === 0x09)) j++;
+    let n = 0;
+    const digits = j;
+    while (j < end && b[j] >= 0x30 && b[j] <= 0x39) n = n * 10 + (b[j++] - 0x30);
+    return j > digits ? n : -1;
+  }
+  return -1;
+}
 
 export async function httpLoad(opts: { port: number; hashes: Uint8Array[]; peers: number; durationMs: number; rate: number; connections: number; seed?: number }): Promise<HttpLoadResult> {
   const requests = announceMix(opts.hashes, opts.peers, 8192, opts.seed ?? 3).map((a) => Buffer.from(`GET ${announcePath(a)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
   let at = 0;
   const due: number[] = [];
   let dueHead = 0;
-  const latencies: number[] = [];
+  const latencies = new Float64Array(MAX_LATENCIES);
+  let measured = 0;
   let done = 0;
   let errors = 0;
   let sample = '';
@@ -89,25 +116,25 @@ export async function httpLoad(opts: { port: number; hashes: Uint8Array[]; peers
     private onData(d: Buffer): void {
       this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
       for (;;) {
-        const end = this.buf.indexOf(HEAD_END);
+        const b = this.buf;
+        const end = b.indexOf(HEAD_END);
         if (end < 0) return;
-        const head = this.buf.subarray(0, end).toString('latin1');
-        const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-        if (!m) {
-          fail(`no Content-Length: ${head.slice(0, 60)}`);
+        const length = contentLength(b, 0, end);
+        if (length < 0) {
+          fail(`no Content-Length: ${b.subarray(0, Math.min(end, 60)).toString('latin1')}`);
           this.sock.destroy();
           return;
         }
-        const total = end + 4 + Number(m[1]);
-        if (this.buf.length < total) return;
-        const body = this.buf.subarray(end + 4, total).toString('latin1');
-        this.buf = this.buf.subarray(total);
-        const ok = head.startsWith('HTTP/1.1 200') || head.startsWith('HTTP/1.0 200');
-        if (!ok || body[0] !== 'd' || !body.includes('8:intervali') || !body.includes('5:peers') || body.includes('failure reason')) {
-          fail(`${head.slice(0, 12)} ${body.slice(0, 60)}`);
+        const total = end + 4 + length;
+        if (b.length < total) return;
+        const body = b.subarray(end + 4, total);
+        this.buf = b.subarray(total);
+        const ok = STATUS_200.some((s) => b.compare(s, 0, s.length, 0, s.length) === 0);
+        if (!ok || body[0] !== 0x64 || body.indexOf(INTERVAL) < 0 || body.indexOf(PEERS) < 0 || body.indexOf(FAILURE) >= 0) {
+          fail(`${b.subarray(0, 12).toString('latin1')} ${body.subarray(0, 60).toString('latin1')}`);
         } else {
           done++;
-          latencies.push(performance.now() - this.sentAt);
+          if (measured < MAX_LATENCIES) latencies[measured++] = performance.now() - this.sentAt;
         }
         this.sentAt = -1;
         this.next();
@@ -150,8 +177,8 @@ export async function httpLoad(opts: { port: number; hashes: Uint8Array[]; peers
   let lost = due.length - dueHead;
   for (const c of conns) if (c.sentAt >= 0) lost++;
   for (const c of conns) c.close();
-  for (let k = 0; k < lost; k++) latencies.push(Number.POSITIVE_INFINITY);
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] : Number.NaN);
+  for (let k = 0; k < lost && measured < MAX_LATENCIES; k++) latencies[measured++] = Number.POSITIVE_INFINITY;
+  const sorted = latencies.subarray(0, measured).sort();
+  const q = (p: number) => (measured ? sorted[Math.min(measured - 1, Math.floor(measured * p))] : Number.NaN);
   return { requests: done, perSecond: done / secs, p50Ms: q(0.5), p99Ms: q(0.99), errors, lost, reconnects, sample };
 }
