@@ -32,6 +32,13 @@ function putAscii(out: Uint8Array, o: number, s: string): number {
   return o;
 }
 
+/** Writes a byte string's ASCII head (its key and length) and its bytes at `o`; returns the offset after them. */
+function putString(out: Uint8Array, o: number, head: string, bytes: Uint8Array): number {
+  o = putAscii(out, o, head);
+  out.set(bytes, o);
+  return o + bytes.length;
+}
+
 /**
  * A compact announce response written straight into one buffer, keys in the canonical (sorted)
  * order the bencode encoder gives them; the same bytes as `encode` of the dictionary, which a
@@ -49,24 +56,10 @@ function encodeCompactAnnounce(r: AnnounceResponseInput, peers4: Uint8Array, pee
   const out = new Uint8Array(
     head.length + peers4.length + head6.length + (peers6?.length ?? 0) + tidHead.length + (tid?.length ?? 0) + warningHead.length + (warning?.length ?? 0) + 1,
   );
-  let o = putAscii(out, 0, head);
-  out.set(peers4, o);
-  o += peers4.length;
-  if (peers6) {
-    o = putAscii(out, o, head6);
-    out.set(peers6, o);
-    o += peers6.length;
-  }
-  if (tid) {
-    o = putAscii(out, o, tidHead);
-    out.set(tid, o);
-    o += tid.length;
-  }
-  if (warning) {
-    o = putAscii(out, o, warningHead);
-    out.set(warning, o);
-    o += warning.length;
-  }
+  let o = putString(out, 0, head, peers4);
+  if (peers6) o = putString(out, o, head6, peers6);
+  if (tid) o = putString(out, o, tidHead, tid);
+  if (warning) o = putString(out, o, warningHead, warning);
   out[o] = 0x65; // e
   return out;
 }
