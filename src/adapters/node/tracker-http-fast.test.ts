@@ -207,3 +207,14 @@ test('fast path on real sockets: keep-alive, pipelining, HTTP/1.0, hand-over mid
   proxied.send(`GET ${announcePath(11)} HTTP/1.1\r\nHost: t\r\n\r\n`);
   assert.ok(peersOf((await proxied.response()).body).includes('10.9.8.7:6010'));
 });
+
+test('fast path: X-Forwarded-For is ignored unless the proxy is trusted', async (t) => {
+  const tr = await startTracker({ httpPort: 0, store: 'memory:' });
+  t.after(() => tr.close());
+  const c = new RawClient(tr.httpPort!);
+  t.after(() => c.socket.destroy());
+  c.send(`GET ${announcePath(2)} HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 10.9.8.7\r\n\r\n`);
+  await c.response();
+  c.send(`GET ${announcePath(3)} HTTP/1.1\r\nHost: t\r\n\r\n`);
+  assert.deepEqual(peersOf((await c.response()).body), ['127.0.0.1:6002']);
+});
