@@ -218,3 +218,18 @@ test('fast path: X-Forwarded-For is ignored unless the proxy is trusted', async 
   c.send(`GET ${announcePath(3)} HTTP/1.1\r\nHost: t\r\n\r\n`);
   assert.deepEqual(peersOf((await c.response()).body), ['127.0.0.1:6002']);
 });
+
+test('fast path: a connection that sends nothing is closed after the header timeout', async (t) => {
+  const tr = await startTracker({ httpPort: 0, store: 'memory:', headersTimeoutMs: 300 });
+  t.after(() => tr.close());
+  const silent = new RawClient(tr.httpPort!);
+  t.after(() => silent.socket.destroy());
+  assert.ok(await silent.closedByServer(), 'closed within the header timeout');
+  // One that announced stays open past it (keep-alive).
+  const c = new RawClient(tr.httpPort!);
+  t.after(() => c.socket.destroy());
+  c.send(`GET ${announcePath(1)} HTTP/1.1\r\nHost: t\r\n\r\n`);
+  await c.response();
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(c.closed, false, 'a keep-alive connection outlives the header timeout');
+});

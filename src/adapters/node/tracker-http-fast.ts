@@ -28,7 +28,9 @@ export interface FastPathOptions {
   forwardedIp?: (header: string) => string | undefined;
   /** Longest head answered here; a longer one goes to node:http, which refuses it (431). */
   maxHeadBytes: number;
-  /** A keep-alive connection idle this long is closed. */
+  /** A connection that sends nothing this long after it opened is closed (node:http's header timeout). */
+  headersTimeoutMs: number;
+  /** A keep-alive connection idle this long after an answer is closed. */
   keepAliveTimeoutMs: number;
   /** node:http takes over a connection (a stream that replays what was read first). */
   handOver(connection: Duplex): void;
@@ -103,6 +105,7 @@ export function readAnnounceHead(head: string): AnnounceHead | undefined {
 class FastConnection {
   private ip: string | undefined;
   private ended = false;
+  private answered = false;
   private readonly onData = (chunk: Buffer) => this.read(chunk);
 
   constructor(
@@ -110,7 +113,8 @@ class FastConnection {
     private readonly options: FastPathOptions,
   ) {
     socket.setNoDelay(true);
-    socket.setTimeout(options.keepAliveTimeoutMs, () => socket.destroy());
+    // Until its first request a connection gets the header timeout, then the keep-alive one.
+    socket.setTimeout(options.headersTimeoutMs, () => socket.destroy());
     socket.on('data', this.onData);
     // A reset connection: 'close' follows, nothing to answer.
     socket.on('error', () => {});
@@ -140,8 +144,13 @@ class FastConnection {
     const out = Buffer.allocUnsafe(top.length + body.length);
     out.write(top, 0, 'latin1');
     out.set(body, top.length);
-    if (head.keepAlive) this.socket.write(out);
-    else {
+    if (head.keepAlive) {
+      this.socket.write(out);
+      if (!this.answered) {
+        this.answered = true;
+        this.socket.setTimeout(this.options.keepAliveTimeoutMs);
+      }
+    } else {
       this.ended = true;
       this.socket.end(out);
     }

@@ -213,6 +213,7 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
         serveFast(socket, {
           announce: announceNow,
           forwardedIp: trustProxy ? forwardedIp : undefined,
+          headersTimeoutMs: headersTimeout,
           keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
           maxHeadBytes: maxHeaderBytes,
           handOver: (connection) => {
