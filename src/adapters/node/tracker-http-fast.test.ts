@@ -225,6 +225,11 @@ test('fast path: a connection that sends nothing is closed after the header time
   const silent = new RawClient(tr.httpPort!);
   t.after(() => silent.socket.destroy());
   assert.ok(await silent.closedByServer(), 'closed within the header timeout');
+  const stats = new RawClient(tr.httpPort!);
+  t.after(() => stats.socket.destroy());
+  stats.send('GET /stats.json HTTP/1.1\r\nHost: t\r\n\r\n');
+  const errors = (JSON.parse((await stats.response()).body.toString()) as { errors: Record<string, number> }).errors;
+  assert.equal(errors.BT_ERR_TRACKER_HTTP_TIMEOUT, 1, 'and counted');
   // One that announced stays open past it (keep-alive).
   const c = new RawClient(tr.httpPort!);
   t.after(() => c.socket.destroy());

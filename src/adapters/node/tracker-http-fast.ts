@@ -30,6 +30,8 @@ export interface FastPathOptions {
   maxHeadBytes: number;
   /** A connection that sends nothing this long after it opened is closed (node:http's header timeout). */
   headersTimeoutMs: number;
+  /** Called when a connection is closed for sending nothing (counted like node:http's header timeouts). */
+  onHeadersTimeout?: () => void;
   /** A keep-alive connection idle this long after an answer is closed. */
   keepAliveTimeoutMs: number;
   /** node:http takes over a connection (a stream that replays what was read first). */
@@ -114,7 +116,10 @@ class FastConnection {
   ) {
     socket.setNoDelay(true);
     // Until its first request a connection gets the header timeout, then the keep-alive one.
-    socket.setTimeout(options.headersTimeoutMs, () => socket.destroy());
+    socket.setTimeout(options.headersTimeoutMs, () => {
+      if (!this.answered) options.onHeadersTimeout?.();
+      socket.destroy();
+    });
     socket.on('data', this.onData);
     // A reset connection: 'close' follows, nothing to answer.
     socket.on('error', () => {});

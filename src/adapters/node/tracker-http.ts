@@ -214,6 +214,7 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
           announce: announceNow,
           forwardedIp: trustProxy ? forwardedIp : undefined,
           headersTimeoutMs: headersTimeout,
+          onHeadersTimeout: () => core.reject('BT_ERR_TRACKER_HTTP_TIMEOUT'),
           keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
           maxHeadBytes: maxHeaderBytes,
           handOver: (connection) => {
