@@ -185,6 +185,7 @@ export function parseAnnounceQuery(query: string, limits: TrackerLimits = DEFAUL
   let keyText: string | undefined;
   let trackerIdText: string | undefined;
   let count = 0;
+  // The same walk as parseQueryString's, written out: through a callback it parsed ~10% slower.
   for (let start = 0; start <= query.length; ) {
     let end = query.indexOf('&', start);
     if (end < 0) end = query.length;
