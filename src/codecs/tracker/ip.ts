@@ -38,13 +38,21 @@ export function writeCompactIPv4(out: Uint8Array, o: number, ipv4: number, port:
   out[o + 5] = port;
 }
 
-/** The compact bytes of a peer (`compact`, else made from `ipv4` or `ip`); undefined for an unusable address. */
-export function compactOf(p: CompactSource): Uint8Array | undefined {
-  if (p.compact) return p.compact;
-  if (p.ipv4 === undefined) return compactPeer(p.ip, p.port);
-  const out = new Uint8Array(6);
-  writeCompactIPv4(out, 0, p.ipv4, p.port);
-  return out;
+/**
+ * Writes a peer's compact form at `o` when it has `size` bytes (6: IPv4, 18: IPv6), from its
+ * integer address, its compact bytes, or its text; returns the offset after it (`o` when the peer
+ * is of the other family or its address is unusable).
+ */
+export function writeCompactPeer(out: Uint8Array, o: number, p: CompactSource, size: 6 | 18): number {
+  if (p.ipv4 !== undefined) {
+    if (size !== 6) return o;
+    writeCompactIPv4(out, o, p.ipv4, p.port);
+    return o + 6;
+  }
+  const c = p.compact ?? compactPeer(p.ip, p.port);
+  if (c?.length !== size) return o;
+  out.set(c, o);
+  return o + size;
 }
 
 /** Compact peer bytes: 6 for IPv4, 18 for IPv6; undefined for text that is neither. */

@@ -7,7 +7,7 @@ import { type BDict, type BValue, decode, encode } from '../bencode/index.js';
 import { BencodeError } from '../bencode/errors.js';
 import { binaryToBytes, bytesToBinary, concatBytes, utf8Decode, utf8Encode } from '../../util/bytes.js';
 import { TrackerError, TrackerErrorCode as E } from './errors.js';
-import { type CompactSource, compactPeer, formatIPv4, formatIPv6, writeCompactIPv4 } from './ip.js';
+import { type CompactSource, compactPeer, formatIPv4, formatIPv6, writeCompactPeer } from './ip.js';
 import type { AnnounceResult, ScrapeEntry, TrackerPeer } from './types.js';
 
 /** Largest response body a client accepts (a 10,000-peer compact list is 60 KB). */
@@ -82,16 +82,13 @@ export function encodeAnnounceResponse(r: AnnounceResponseInput): Uint8Array {
     const v6: Uint8Array[] = [];
     for (let i = 0; i < r.peers.length; i++) {
       const p = r.peers[i];
-      if (p.ipv4 !== undefined) {
-        writeCompactIPv4(v4, o, p.ipv4, p.port);
-        o += 6;
+      const next = writeCompactPeer(v4, o, p, 6);
+      if (next !== o) {
+        o = next;
         continue;
       }
       const c = p.compact ?? compactPeer(p.ip, p.port);
-      if (c?.length === 6) {
-        v4.set(c, o);
-        o += 6;
-      } else if (c) v6.push(c);
+      if (c?.length === 18) v6.push(c);
     }
     const peers4 = o === v4.length ? v4 : v4.subarray(0, o);
     const peers6 = v6.length > 0 ? concatBytes(v6) : undefined;

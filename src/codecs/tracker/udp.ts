@@ -14,7 +14,7 @@
  */
 import { utf8Decode, utf8Encode } from '../../util/bytes.js';
 import { TrackerError, TrackerErrorCode as E } from './errors.js';
-import { type CompactSource, compactPeer, formatIPv4, writeCompactIPv4 } from './ip.js';
+import { type CompactSource, formatIPv4, writeCompactPeer } from './ip.js';
 import type { AnnounceEvent, ScrapeEntry, TrackerPeer } from './types.js';
 import { decodeCompactPeers } from './response.js';
 
@@ -190,20 +190,7 @@ export function encodeUdpAnnounceResponseOf(
   const out = alloc(20 + peers.length * size);
   announceHeader(out, transactionId, interval, leechers, seeders);
   let o = 20;
-  for (let i = 0; i < peers.length; i++) {
-    const p = peers[i];
-    if (p.ipv4 !== undefined) {
-      if (size === 6) {
-        writeCompactIPv4(out, o, p.ipv4, p.port);
-        o += 6;
-      }
-      continue;
-    }
-    const c = p.compact ?? compactPeer(p.ip, p.port);
-    if (c?.length !== size) continue;
-    for (let j = 0; j < size; j++) out[o + j] = c[j];
-    o += size;
-  }
+  for (let i = 0; i < peers.length; i++) o = writeCompactPeer(out, o, peers[i], size);
   return o === out.length ? out : out.subarray(0, o);
 }
 
