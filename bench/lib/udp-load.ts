@@ -1,14 +1,8 @@
 /**
- * A bounded UDP tracker load generator (BEP 15) sending the bench's announce mix (announce-mix.ts).
- *
- * Two modes:
- * - closed loop (`window`): that many requests in flight on one socket, each answer triggers the
- *   next, for `durationMs` — the throughput at saturation; its latency includes the queue the
- *   window itself builds;
- * - open loop (`rate`): requests leave at a fixed rate whatever the answers do, and each latency
- *   is counted from the moment its request was due (so a stalled server cannot hide its stall by
- *   slowing the generator down); a request unanswered after a second counts as lost, with an
- *   infinite latency.
+ * A bounded UDP tracker load generator (BEP 15) sending the bench's announce mix (announce-mix.ts)
+ * in a closed loop: `window` requests in flight on one socket, each answer triggers the next, for
+ * `durationMs` — the throughput at saturation; its latency includes the queue the window itself
+ * builds. (Latency at a fixed offered load is open-loop.c's job.)
  * Every answer is checked: an announce response (action 1, 20 + 6n bytes, interval > 0) for the
  * right transaction; error actions, malformed answers and lost requests are counted, not timed.
  * Connection ids are fetched once per socket and refreshed every 50 s. Also used to fill a tracker
@@ -26,7 +20,7 @@ export interface UdpLoadResult {
   p99Ms: number;
   /** Error actions and malformed or unexpected answers. */
   errors: number;
-  /** Requests never answered (open loop: within a second; closed loop: replaced by the top-up). */
+  /** Requests never answered within a second (replaced by the top-up). */
   lost: number;
   /** The first error message seen, for the report. */
   sample: string;
@@ -98,10 +92,8 @@ export async function udpLoad(opts: {
   hashes: Uint8Array[];
   peers: number;
   durationMs: number;
-  /** Closed loop: requests in flight. */
+  /** Requests in flight. */
   window: number;
-  /** Open loop: requests per second (replaces the window). */
-  rate?: number;
   /** Announce peers 0..peers-1 exactly once each (event started) instead of the mix. */
   fill?: boolean;
   seed?: number;
@@ -139,7 +131,7 @@ export async function udpLoad(opts: {
   const ring = opts.fill ? [] : announceMix(opts.hashes, opts.peers, RING, opts.seed ?? 2).map(packetFor);
   const views = ring.map((p) => new DataView(p.buffer, p.byteOffset));
   let ringAt = 0;
-  const send = (due: number) => {
+  const send = (at: number) => {
     if (stop || !cid) return;
     let packet: Uint8Array;
     let view: DataView;
@@ -157,25 +149,12 @@ export async function udpLoad(opts: {
     const t = tid++ >>> 0;
     packet.set(cid, 0);
     view.setUint32(12, t);
-    lost += pending.set(t, due);
+    lost += pending.set(t, at);
     sock.send(packet, opts.port, '127.0.0.1');
   };
-  const openLoop = opts.rate !== undefined && !opts.fill;
-  let ticker: ReturnType<typeof setInterval> | undefined;
-  let sent = 0;
   const begin = () => {
     started = performance.now();
-    if (!openLoop) {
-      for (let k = 0; k < opts.window; k++) send(performance.now());
-      return;
-    }
-    const perMs = opts.rate! / 1000;
-    const tick = () => {
-      const now = performance.now();
-      const due = Math.floor((now - started) * perMs);
-      for (; sent < due; sent++) send(started + sent / perMs);
-    };
-    ticker = setInterval(tick, 1);
+    for (let k = 0; k < opts.window; k++) send(performance.now());
   };
   sock.on('message', (msg) => {
     const b = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
@@ -206,33 +185,25 @@ export async function udpLoad(opts: {
       fail(why);
     }
     if (opts.fill && done + errors + lost >= opts.peers) finish();
-    if (!openLoop) send(performance.now());
+    send(performance.now());
   });
   connect();
   const refresh = setInterval(connect, 50_000);
-  // Requests unanswered for a second are lost; the closed loop refills its window.
+  // Requests unanswered for a second are lost; the window is refilled.
   const sweep = setInterval(() => {
     const now = performance.now();
     const expired = pending.expire(now - LOST_AFTER_MS);
     lost += expired;
-    if (openLoop) for (let k = 0; k < expired && measured < MAX_LATENCIES; k++) latencies[measured++] = Number.POSITIVE_INFINITY;
-    if (!openLoop) for (let k = pending.size; k < opts.window; k++) send(performance.now());
+    for (let k = pending.size; k < opts.window; k++) send(performance.now());
     if (opts.fill && done + errors + lost >= opts.peers) finish();
   }, 200);
   const timer = setTimeout(finish, opts.fill ? 600_000 : opts.durationMs + 200);
   await finished;
   stop = true;
-  if (ticker) clearInterval(ticker);
   const secs = (performance.now() - started) / 1000;
-  // The open loop waits for its last answers before counting what is still missing as lost.
-  if (openLoop) await new Promise((r) => setTimeout(r, LOST_AFTER_MS));
   clearTimeout(timer);
   clearInterval(refresh);
   clearInterval(sweep);
-  if (openLoop) {
-    lost += pending.size;
-    for (let k = 0; k < pending.size && measured < MAX_LATENCIES; k++) latencies[measured++] = Number.POSITIVE_INFINITY;
-  }
   sock.close();
   const sorted = latencies.subarray(0, measured).sort();
   const q = (p: number) => (measured ? sorted[Math.min(measured - 1, Math.floor(measured * p))] : Number.NaN);
