@@ -154,8 +154,8 @@ interface HttpRun {
   sample: string;
 }
 
-function wrk(port: number): HttpRun {
-  const r = spawnSync('wrk', ['-t1', '-c64', `-d${SECONDS}s`, '--latency', '-s', LUA, `http://127.0.0.1:${port}/announce`], { encoding: 'utf8', timeout: (SECONDS + 30) * 1000 });
+function wrk(port: number, seconds = SECONDS): HttpRun {
+  const r = spawnSync('wrk', ['-t1', '-c64', `-d${seconds}s`, '--latency', '-s', LUA, `http://127.0.0.1:${port}/announce`], { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   const out = r.stdout ?? '';
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const p99 = /\s99%\s+(\S+)/.exec(out);
@@ -222,6 +222,9 @@ async function measure(start: () => Promise<Target>, memory: boolean): Promise<F
       memMb = rssMb(t.pid).hwm;
       console.log(`${t.name}: filled ${fill.requests} peers (${fill.errors} errors, ${fill.lost} lost), peak RSS ${memMb.toFixed(1)} MB`);
     }
+    // Every target first serves a second of the same load unmeasured: the figures are of a warm
+    // server (compiled hot paths, a heap settled after the fill), not of its first moments.
+    wrk(t.port, 1);
     const h = wrk(t.port);
     console.log(`${t.name}: HTTP ${h.perSecond.toFixed(0)}/s p99 ${h.p99Ms.toFixed(2)} ms (saturated), ${h.errors} failed${h.errors ? ` (${h.sample})` : ''}${h.socketErrors ? `, ${h.socketErrors} socket errors` : ''} [load ${load()}]`);
     fixedHttpRate ??= Math.round(h.perSecond / 2);
@@ -230,6 +233,7 @@ async function measure(start: () => Promise<Target>, memory: boolean): Promise<F
     // Reconnecting per request, the generator sets the pace: no latency figure for such a server.
     const closesConnections = hf.reconnects > hf.requests / 2;
     if (closesConnections) console.log(`${t.name}: closed ${hf.reconnects} connections (one per answer): no fixed-load HTTP latency figure`);
+    await udpLoad({ port: t.port, hashes, peers: PEERS, durationMs: 1000, window: 128 });
     const u = await udpLoad({ port: t.port, hashes, peers: PEERS, durationMs: SECONDS * 1000, window: 128 });
     console.log(`${t.name}: UDP ${u.perSecond.toFixed(0)}/s p99 ${u.p99Ms.toFixed(2)} ms (saturated), ${u.errors} failed${u.errors ? ` (${u.sample})` : ''}, ${u.lost} lost [load ${load()}]`);
     fixedUdpRate ??= Math.round(u.perSecond / 2);
