@@ -33,6 +33,40 @@ interface Part {
   length: number;
 }
 
+interface QueuedWrite {
+  position: number;
+  data: Uint8Array;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Most buffers in one writev (Linux takes up to 1024). */
+const MAX_WRITEV = 64;
+
+/** Writes adjacent buffers from `run[0].position` on, resuming after short writes. */
+async function writeAll(fh: FileHandle, run: readonly QueuedWrite[]): Promise<void> {
+  let position = run[0].position;
+  if (run.length === 1) {
+    const { data } = run[0];
+    for (let done = 0; done < data.length; ) {
+      const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+      if (bytesWritten === 0) throw new Error('the file system accepted no bytes');
+      done += bytesWritten;
+    }
+    return;
+  }
+  let buffers = run.map((w) => w.data);
+  while (buffers.length > 0) {
+    let { bytesWritten } = await fh.writev(buffers, position);
+    if (bytesWritten === 0) throw new Error('the file system accepted no bytes');
+    position += bytesWritten;
+    let k = 0;
+    while (k < buffers.length && bytesWritten >= buffers[k].length) bytesWritten -= buffers[k++].length;
+    buffers = buffers.slice(k);
+    if (buffers.length > 0 && bytesWritten > 0) buffers[0] = buffers[0].subarray(bytesWritten);
+  }
+}
+
 function ioError(err: unknown, what: string): TorrentkitError {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
@@ -52,6 +86,8 @@ export class FileStorage implements Storage {
   private selected: boolean[];
   private parts: Part[] | undefined;
   private closed = false;
+  /** Writes waiting per file while one batch is being written (see queueWrite). */
+  private readonly writeQueues = new Map<number, QueuedWrite[]>();
 
   constructor(
     private readonly files: readonly StorageFile[],
@@ -111,17 +147,61 @@ export class FileStorage implements Storage {
         await this.writePart(s.file, s.fileOffset, chunk);
         continue;
       }
-      await this.withHandle(s.file, true, async (fh) => {
-        try {
-          let done = 0;
-          while (done < chunk.length) {
-            const { bytesWritten } = await fh!.write(chunk, done, chunk.length - done, s.fileOffset + done);
-            done += bytesWritten;
+      await this.queueWrite(s.file, s.fileOffset, chunk);
+    }
+  }
+
+  /**
+   * Writes into file `file` one batch at a time: a buffered write holds the file's inode lock, so
+   * concurrent writes into one file only wait for each other in the kernel (spinning on the lock
+   * costs CPU a download needs); writes queued meanwhile go out together, adjacent ones as one
+   * writev.
+   */
+  private queueWrite(file: number, position: number, data: Uint8Array): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const write: QueuedWrite = { position, data, resolve, reject };
+      const queue = this.writeQueues.get(file);
+      if (queue) {
+        queue.push(write);
+        return;
+      }
+      const fresh = [write];
+      this.writeQueues.set(file, fresh);
+      void this.drainWrites(file, fresh);
+    });
+  }
+
+  private async drainWrites(file: number, queue: QueuedWrite[]): Promise<void> {
+    try {
+      await this.withHandle(file, true, async (fh) => {
+        for (;;) {
+          const batch = queue.splice(0).sort((a, b) => a.position - b.position);
+          for (let i = 0; i < batch.length; ) {
+            let j = i + 1;
+            let end = batch[i].position + batch[i].data.length;
+            while (j < batch.length && j - i < MAX_WRITEV && batch[j].position === end) end += batch[j++].data.length;
+            const run = batch.slice(i, j);
+            i = j;
+            try {
+              await writeAll(fh!, run);
+            } catch (err) {
+              const e = ioError(err, `writing ${this.paths[file]}`);
+              for (const w of run) w.reject(e);
+              continue;
+            }
+            for (const w of run) w.resolve();
           }
-        } catch (err) {
-          throw ioError(err, `writing ${this.paths[s.file]}`);
+          // Leaves synchronously once the queue is empty: a later write starts a new drain.
+          if (queue.length === 0) {
+            this.writeQueues.delete(file);
+            return;
+          }
         }
       });
+    } catch (err) {
+      // The file could not be opened or created: every write still queued fails with it.
+      this.writeQueues.delete(file);
+      for (const w of queue.splice(0)) w.reject(err);
     }
   }
 
