@@ -19,6 +19,22 @@ import { unmapIPv4 } from '../../codecs/tracker/ip.js';
 export interface FastAnswer {
   status: 200 | 500;
   body: Uint8Array;
+  /**
+   * Bytes in front of `body` in its buffer that belong to this answer (see withHeadRoom): the
+   * response head is written there and head and body leave as one view, without a copy.
+   */
+  headRoom?: number;
+}
+
+/** Room reserved in front of an answer's body for the response head (which takes ~70-130 bytes). */
+export const HEAD_ROOM = 160;
+
+/**
+ * A buffer of `length` bytes from Node's pool (no allocation of its own for the small answers of
+ * a tracker) with HEAD_ROOM bytes in front of it for the response head.
+ */
+export function withHeadRoom(length: number): Uint8Array {
+  return Buffer.allocUnsafe(HEAD_ROOM + length).subarray(HEAD_ROOM);
 }
 
 export interface FastPathOptions {
@@ -142,13 +158,19 @@ class FastConnection {
   private answer(head: AnnounceHead): void {
     let ip = head.forwardedFor !== undefined ? this.options.forwardedIp?.(head.forwardedFor) : undefined;
     ip ??= this.ip ??= unmapIPv4(this.socket.remoteAddress ?? '0.0.0.0');
-    const { status, body } = this.options.announce(head.query, ip);
+    const { status, body, headRoom = 0 } = this.options.announce(head.query, ip);
     const connection = !head.keepAlive ? 'Connection: close\r\n' : head.http10 ? 'Connection: keep-alive\r\n' : '';
     const top = `${STATUS_LINE[status]}Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n${connection}\r\n`;
     // One buffer, one write: the head and the body leave in one segment.
-    const out = Buffer.allocUnsafe(top.length + body.length);
-    out.write(top, 0, 'latin1');
-    out.set(body, top.length);
+    let out: Buffer;
+    if (top.length <= headRoom) {
+      out = Buffer.from(body.buffer, body.byteOffset - top.length, top.length + body.length);
+      out.write(top, 0, 'latin1');
+    } else {
+      out = Buffer.allocUnsafe(top.length + body.length);
+      out.write(top, 0, 'latin1');
+      out.set(body, top.length);
+    }
     if (head.keepAlive) {
       this.socket.write(out);
       if (!this.answered) {

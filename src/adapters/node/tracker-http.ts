@@ -19,7 +19,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Rng } from '../../ports/rng.js';
 import { systemClock } from './clock.js';
 import { cryptoRng } from './rng.js';
-import { type FastAnswer, serveFast } from './tracker-http-fast.js';
+import { type FastAnswer, HEAD_ROOM, serveFast, withHeadRoom } from './tracker-http-fast.js';
 import { WsTracker } from './tracker-ws.js';
 import { renderMetrics, renderStatsHtml, renderStatsJson } from '../../engines/tracker-server/stats-render.js';
 
@@ -99,21 +99,30 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
     const f = failed(err);
     send(res, f.status, 'text/plain', f.body);
   };
-  const announceBody = (out: AnnounceOutcome, p: { compact: boolean; noPeerId: boolean }) =>
-    encodeAnnounceResponse({
-      interval: out.interval,
-      minInterval: out.minInterval,
-      complete: out.complete,
-      incomplete: out.incomplete,
-      peers: out.peers,
-      compact: p.compact,
-      noPeerId: p.noPeerId,
-    });
+  const announceBody = (out: AnnounceOutcome, p: { compact: boolean; noPeerId: boolean }, alloc?: (length: number) => Uint8Array) =>
+    encodeAnnounceResponse(
+      {
+        interval: out.interval,
+        minInterval: out.minInterval,
+        complete: out.complete,
+        incomplete: out.incomplete,
+        peers: out.peers,
+        compact: p.compact,
+        noPeerId: p.noPeerId,
+      },
+      alloc,
+    );
+  let lastAnswer: Uint8Array | undefined;
+  const allocAnswer = (length: number): Uint8Array => (lastAnswer = withHeadRoom(length));
   /** An announce to a store in this process, answered at once (no promise per announce). */
   const announceNow = (query: string, ip: string): FastAnswer => {
     try {
       const p = parseAnnounceQuery(query);
-      return { status: 200, body: announceBody(core.announceSync(p, { transport: 'http', ip })!, p) };
+      const body = announceBody(core.announceSync(p, { transport: 'http', ip })!, p, allocAnswer);
+      // Only an answer that came from allocAnswer has the head room (others are encoded elsewhere).
+      const headRoom = body === lastAnswer ? HEAD_ROOM : 0;
+      lastAnswer = undefined;
+      return { status: 200, body, headRoom };
     } catch (err) {
       return failed(err);
     }

@@ -44,7 +44,7 @@ function putString(out: Uint8Array, o: number, head: string, bytes: Uint8Array):
  * order the bencode encoder gives them; the same bytes as `encode` of the dictionary, which a
  * test checks. Every HTTP announce is answered through here.
  */
-function encodeCompactAnnounce(r: AnnounceResponseInput, peers4: Uint8Array, peers6: Uint8Array | undefined): Uint8Array {
+function encodeCompactAnnounce(r: AnnounceResponseInput, peers4: Uint8Array, peers6: Uint8Array | undefined, alloc: (length: number) => Uint8Array): Uint8Array {
   let head = `d8:completei${r.complete}e10:incompletei${r.incomplete}e8:intervali${r.interval}e`;
   if (r.minInterval !== undefined) head += `12:min intervali${r.minInterval}e`;
   head += `5:peers${peers4.length}:`;
@@ -53,7 +53,7 @@ function encodeCompactAnnounce(r: AnnounceResponseInput, peers4: Uint8Array, pee
   const tidHead = tid ? `10:tracker id${tid.length}:` : '';
   const warning = r.warning === undefined ? undefined : utf8Encode(r.warning);
   const warningHead = warning ? `15:warning message${warning.length}:` : '';
-  const out = new Uint8Array(
+  const out = alloc(
     head.length + peers4.length + head6.length + (peers6?.length ?? 0) + tidHead.length + (tid?.length ?? 0) + warningHead.length + (warning?.length ?? 0) + 1,
   );
   let o = putString(out, 0, head, peers4);
@@ -64,20 +64,22 @@ function encodeCompactAnnounce(r: AnnounceResponseInput, peers4: Uint8Array, pee
   return out;
 }
 
-/** Encodes an announce response (server side). */
-export function encodeAnnounceResponse(r: AnnounceResponseInput): Uint8Array {
-  const dict: Record<string, BValue | string | undefined> = {
-    interval: r.interval,
-    'min interval': r.minInterval,
-    'tracker id': r.trackerId,
-    complete: r.complete,
-    incomplete: r.incomplete,
-    'warning message': r.warning,
-  };
+/** The IPv4 peers of the compact answer being written (answers are written one at a time). */
+let scratch4 = new Uint8Array(6 * 64);
+
+const newBytes = (length: number) => new Uint8Array(length);
+
+/**
+ * Encodes an announce response (server side). `alloc` gives the buffer of a compact answer (a
+ * server can hand one from a pool, with room for its own headers in front).
+ */
+export function encodeAnnounceResponse(r: AnnounceResponseInput, alloc: (length: number) => Uint8Array = newBytes): Uint8Array {
+  const dict: Record<string, BValue | string | undefined> = {};
   if (r.compact) {
-    // IPv4 peers written in one pass into one buffer (from their integer address when the store
-    // keeps it), IPv6 ones gathered for `peers6`.
-    const v4 = new Uint8Array(r.peers.length * 6);
+    // IPv4 peers written in one pass into a reused buffer (from their integer address when the
+    // store keeps it), then copied into the answer; IPv6 ones gathered for `peers6`.
+    if (scratch4.length < r.peers.length * 6) scratch4 = new Uint8Array(r.peers.length * 12);
+    const v4 = scratch4;
     let o = 0;
     const v6: Uint8Array[] = [];
     for (let i = 0; i < r.peers.length; i++) {
@@ -90,11 +92,11 @@ export function encodeAnnounceResponse(r: AnnounceResponseInput): Uint8Array {
       const c = p.compact ?? compactPeer(p.ip, p.port);
       if (c?.length === 18) v6.push(c);
     }
-    const peers4 = o === v4.length ? v4 : v4.subarray(0, o);
+    const peers4 = v4.subarray(0, o);
     const peers6 = v6.length > 0 ? concatBytes(v6) : undefined;
     const integers = Number.isSafeInteger(r.complete) && Number.isSafeInteger(r.incomplete) && Number.isSafeInteger(r.interval);
-    if (integers && (r.minInterval === undefined || Number.isSafeInteger(r.minInterval))) return encodeCompactAnnounce(r, peers4, peers6);
-    dict.peers = peers4;
+    if (integers && (r.minInterval === undefined || Number.isSafeInteger(r.minInterval))) return encodeCompactAnnounce(r, peers4, peers6, alloc);
+    dict.peers = peers4.slice();
     if (peers6) dict.peers6 = peers6;
   } else {
     dict.peers = r.peers.map((p) => {
@@ -105,6 +107,12 @@ export function encodeAnnounceResponse(r: AnnounceResponseInput): Uint8Array {
       return d;
     });
   }
+  dict.interval = r.interval;
+  dict['min interval'] = r.minInterval;
+  dict['tracker id'] = r.trackerId;
+  dict.complete = r.complete;
+  dict.incomplete = r.incomplete;
+  dict['warning message'] = r.warning;
   return encode(dict as Record<string, BValue | string | undefined>);
 }
 

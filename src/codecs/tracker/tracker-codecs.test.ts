@@ -155,6 +155,18 @@ test('announce response: compact peers (BEP 23), peers6 (BEP 7), dictionary peer
       assert.deepEqual(encodeAnnounceResponse(input), encode(expected as never), JSON.stringify(extra));
     }
   }
+  // A caller's allocator (a pool with room in front) gets the same bytes; answers written one
+  // after another (the peers go through one reused buffer) do not change each other.
+  const many = Array.from({ length: 200 }, (_, i) => ({ ip: `10.0.${i >> 8}.${i & 255}`, port: 1000 + i, ipv4: ipv4ToInt(`10.0.${i >> 8}.${i & 255}`) }));
+  const big = encodeAnnounceResponse({ interval: 60, complete: 1, incomplete: 2, peers: many, compact: true });
+  const bigCopy = big.slice();
+  const room = new Uint8Array(4096);
+  const pooled = encodeAnnounceResponse({ interval: 60, complete: 1, incomplete: 2, peers: many, compact: true }, (n) => room.subarray(100, 100 + n));
+  assert.equal(pooled.buffer, room.buffer);
+  assert.equal(pooled.byteOffset, 100);
+  assert.deepEqual(pooled, big);
+  encodeAnnounceResponse({ interval: 60, complete: 1, incomplete: 2, peers: sources, compact: true });
+  assert.deepEqual(big, bigCopy);
   assert.equal(ipv4ToInt('::1'), undefined);
   const failure = code(() => decodeAnnounceResponse(encodeFailure('unregistered torrent')));
   assert.equal(failure, 'BT_ERR_TRACKER_FAILURE');
