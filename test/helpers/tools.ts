@@ -38,10 +38,21 @@ export function requireLibtorrent(t: TestContext): boolean {
   return requireTool(t, 'python3-libtorrent', [PYTHON, ['-c', 'import libtorrent']]);
 }
 
-/** A fresh temporary directory, removed when the test ends. */
+/**
+ * A fresh temporary directory, removed when the test ends. `after` hooks run in the order they
+ * were registered, so this one can run before the hook that stops a process still writing into
+ * the folder: the removal retries, and a folder it still cannot remove is left behind rather than
+ * failing the test (a failed hook would also skip the hooks after it, leaving processes running).
+ */
 export function tempDir(t: TestContext, prefix = 'tk-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+    } catch (err) {
+      console.error(`could not remove ${dir}: ${(err as Error).message}`);
+    }
+  });
   return dir;
 }
 

@@ -116,7 +116,7 @@ export async function spawnTracker(args: string[], cwd: string) {
   const udp = /udp:\/\/[^:]+:(\d+)/.exec(line);
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (proc.exitCode !== null) return resolve();
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
       proc.once('exit', () => resolve());
       proc.kill('SIGTERM');
     });

@@ -41,6 +41,7 @@ test('a restart with the default SQLite store keeps swarms and completed counts'
   assert.deepEqual([e.complete, e.incomplete, e.downloaded], [1, 1, 1]);
   const r = await c2.announce({ infoHash: hash, peerId: peer(3), port: 7003, uploaded: 0, downloaded: 0, left: 9, event: 'started', numwant: 10, key: 3 });
   assert.deepEqual(r.peers.map((p) => p.port), [7001, 7002]);
+  await second.stop();
 });
 
 test('--workers 2 over one memory store: every worker sees every swarm (replicas)', async (t) => {
