@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=1024 --heap-growing-percent=200
+#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=1024
 // Entry point of the `torrentkit` command. The TypeScript sources are compiled to dist/ on
 // `npm ci` / `npm install` (the `prepare` script).
 // Heap flags for a lean long-running process (measured on a 1 GiB download: peak RSS ~95 MB
@@ -9,11 +9,8 @@
 //   generation by a small factor between full collections instead of up to 4x, so garbage
 //   promoted from the young generation is collected sooner. A tracker that keeps millions of
 //   peers in memory needs more: run `node --max-old-space-size=8192 <this file> tracker ...`.
-// --heap-growing-percent=200: but not that small a factor. Piece buffers that a download drops
-//   (received on incoming connections, evicted from the read cache) count against the old
-//   generation's limit as external memory, and with the factor of a 1 GiB limit (~1.6) a leecher
-//   that also uploads ran ~35 full collections per 256 MiB. Growing 3x: ~16, and 15-20% less CPU
-//   and time in a swarm of nine processes on two cores, for ~9 MB more peak RSS.
+// The commands that transfer data (download, seed, stream) also set V8's heap growing factor to
+// 3 at run time (see growHeapForTransfers in src/apps/cli/client-options.ts).
 import { main } from '../dist/src/apps/cli/main.js';
 
 main(process.argv.slice(2)).then(

@@ -7,6 +7,7 @@
  * Local Service Discovery (BEP 14); `--no-dht` and `--no-lsd` turn them off.
  */
 import { join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Client } from '../../adapters/node/client.js';
 import { DEFAULT_BOOTSTRAP } from '../../engines/dht/types.js';
 import { TorrentkitError } from '../../util/errors.js';
@@ -86,8 +87,24 @@ export interface OpenClientExtra {
   bindOption?: string;
 }
 
+/**
+ * V8 grows the heap 3x between full collections in a command that transfers data (instead of the
+ * ~1.6x that the `#!` line's 1 GiB heap limit gives). Piece buffers a transfer drops (received on
+ * incoming connections, where node:net allocates per read, or evicted from the read cache) count
+ * against the old generation's limit as external memory: with the smaller factor a leecher that
+ * also uploads ran ~35 full collections per 256 MiB, with this one ~16, and a swarm of nine
+ * processes on two cores took 15-20% less CPU and time, for ~9 MB more peak RSS on a 1 GiB
+ * download. Set here rather than in the `#!` line because a tracker's large heap answered ~7% fewer
+ * HTTP announces with it. V8 reads the factor at each full collection, so setting it at run time
+ * takes effect.
+ */
+function growHeapForTransfers(): void {
+  setFlagsFromString('--heap-growing-percent=200');
+}
+
 /** Creates a Client for `path` from the shared options and starts listening. */
 export async function openClient(values: ParsedValues, io: CliIo, path: string, extra: OpenClientExtra = {}): Promise<OpenedClient> {
+  growHeapForTransfers();
   const explicitPort = integer(values, extra.portOption ?? 'port', 0, 65535);
   const bindValue = values[extra.bindOption ?? 'bind'];
   const bind = typeof bindValue === 'string' ? bindValue : undefined;
