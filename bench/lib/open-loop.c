@@ -138,6 +138,12 @@ static struct sockaddr_in loopback(int port) {
   return a;
 }
 
+/* How many requests are due `now` in a run that started at `start` (at most `total`). */
+static long due_by(long long now, long long start, double rate, long total) {
+  long n = (long)((now - start) * rate / 1e9);
+  return n < total ? n : total;
+}
+
 /* Sleeps until the socket set is readable or `until` (monotonic ns), whichever comes first. */
 static void wait_until(struct pollfd *fds, int nfds, long long until) {
   long long d = until - now_ns();
@@ -243,9 +249,7 @@ static int udp_main(int port, double rate, long long duration_ns, Records *recs)
   for (;;) {
     long long now = now_ns();
     if (now < stop_sending) {
-      long should = (long)((now - start) * rate / 1e9);
-      if (should > total) should = total;
-      for (; sent < should; sent++) {
+      for (long should = due_by(now, start, rate, total); sent < should; sent++) {
         unsigned char *p = recs->data[sent % recs->count];
         memcpy(p, cid, 8);
         put32(p + 12, (uint32_t)(sent + 1));
@@ -403,9 +407,7 @@ static int http_main(int port, double rate, long long duration_ns, int nconns, R
   for (;;) {
     long long now = now_ns();
     if (now < stop_sending) {
-      long should = (long)((now - start) * rate / 1e9);
-      if (should > total) should = total;
-      for (; scheduled < should; scheduled++) due[scheduled] = start + (long long)(scheduled * 1e9 / rate);
+      for (long should = due_by(now, start, rate, total); scheduled < should; scheduled++) due[scheduled] = start + (long long)(scheduled * 1e9 / rate);
     }
     /* Due requests (ones to send again first) go to idle open connections. */
     for (int i = 0; i < nconns && (nretry > 0 || head < scheduled); i++) {

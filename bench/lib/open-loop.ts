@@ -8,10 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeUdpAnnounceRequest } from '../../src/codecs/tracker/udp.js';
 import { ROOT } from '../../test/helpers/tools.js';
 import { announceMix, announcePath } from './announce-mix.js';
-import type { UdpLoadResult } from './udp-load.js';
+import { packetFor, type UdpLoadResult } from './udp-load.js';
 
 /** As the closed-loop generator's result (`lost`: unanswered a second after they were due), plus: */
 export interface OpenLoopResult extends UdpLoadResult {
@@ -74,21 +73,7 @@ function run(args: string[], input: Uint8Array, durationMs: number): OpenLoopRes
 
 /** BEP 15 announces at `rate` per second from one socket. */
 export function udpOpenLoop(o: OpenLoopOptions): OpenLoopResult {
-  const packets = announceMix(o.hashes, o.peers, 8192, o.seed ?? 2).map((a) =>
-    encodeUdpAnnounceRequest({
-      connectionId: new Uint8Array(8),
-      transactionId: 0,
-      infoHash: a.infoHash,
-      peerId: a.peerId,
-      downloaded: 0,
-      left: a.left,
-      uploaded: 0,
-      event: a.event,
-      key: a.peer,
-      numwant: a.numwant,
-      port: a.port,
-    }),
-  );
+  const packets = announceMix(o.hashes, o.peers, 8192, o.seed ?? 2).map(packetFor);
   return run(['udp', String(o.port), String(o.rate), String(o.durationMs), 'FILE'], records(packets), o.durationMs);
 }
 

@@ -71,7 +71,8 @@ class Pending {
   }
 }
 
-function packetFor(a: MixAnnounce): Uint8Array {
+/** The BEP 15 announce packet of one mix entry (connection and transaction ids zero, patched when sent). */
+export function packetFor(a: MixAnnounce): Uint8Array {
   return encodeUdpAnnounceRequest({
     connectionId: new Uint8Array(8),
     transactionId: 0,
