@@ -46,15 +46,6 @@ const MAX_WRITEV = 64;
 /** Writes adjacent buffers from `run[0].position` on, resuming after short writes. */
 async function writeAll(fh: FileHandle, run: readonly QueuedWrite[]): Promise<void> {
   let position = run[0].position;
-  if (run.length === 1) {
-    const { data } = run[0];
-    for (let done = 0; done < data.length; ) {
-      const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
-      if (bytesWritten === 0) throw new Error('the file system accepted no bytes');
-      done += bytesWritten;
-    }
-    return;
-  }
   let buffers = run.map((w) => w.data);
   while (buffers.length > 0) {
     let { bytesWritten } = await fh.writev(buffers, position);

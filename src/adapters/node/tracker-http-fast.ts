@@ -162,15 +162,10 @@ class FastConnection {
     const connection = !head.keepAlive ? 'Connection: close\r\n' : head.http10 ? 'Connection: keep-alive\r\n' : '';
     const top = `${STATUS_LINE[status]}Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n${connection}\r\n`;
     // One buffer, one write: the head and the body leave in one segment.
-    let out: Buffer;
-    if (top.length <= headRoom) {
-      out = Buffer.from(body.buffer, body.byteOffset - top.length, top.length + body.length);
-      out.write(top, 0, 'latin1');
-    } else {
-      out = Buffer.allocUnsafe(top.length + body.length);
-      out.write(top, 0, 'latin1');
-      out.set(body, top.length);
-    }
+    const fits = top.length <= headRoom;
+    const out = fits ? Buffer.from(body.buffer, body.byteOffset - top.length, top.length + body.length) : Buffer.allocUnsafe(top.length + body.length);
+    out.write(top, 0, 'latin1');
+    if (!fits) out.set(body, top.length);
     if (head.keepAlive) {
       this.socket.write(out);
       if (!this.answered) {

@@ -96,7 +96,7 @@ export function encodeAnnounceResponse(r: AnnounceResponseInput, alloc: (length:
     const peers6 = v6.length > 0 ? concatBytes(v6) : undefined;
     const integers = Number.isSafeInteger(r.complete) && Number.isSafeInteger(r.incomplete) && Number.isSafeInteger(r.interval);
     if (integers && (r.minInterval === undefined || Number.isSafeInteger(r.minInterval))) return encodeCompactAnnounce(r, peers4, peers6, alloc);
-    dict.peers = peers4.slice();
+    dict.peers = peers4;
     if (peers6) dict.peers6 = peers6;
   } else {
     dict.peers = r.peers.map((p) => {
