@@ -116,7 +116,7 @@ test('v2 and hybrid: file tree, pieces roots, piece layers and pad files', () =>
   assert.equal(info2['meta version'], 2);
   const tree = info2['file tree'] as BDict;
   const dir = tree.dir as BDict;
-  assert.deepEqual((dir.empty as BDict)[''], Object.assign(Object.create(null), { length: 0 }));
+  assert.deepEqual({ ...((dir.empty as BDict)[''] as BDict) }, { length: 0 });
   const bigEntry = (dir.big as BDict)[''] as BDict;
   assert.equal(toHex(bigEntry['pieces root'] as Uint8Array), toHex(bigRoot));
   const layers = t2['piece layers'] as BDict;
