@@ -9,6 +9,7 @@
  * Does not own: the connections themselves (the engine), or when to connect (the engine asks for
  * `candidates(n, now)` when it has free connection slots).
  */
+import { DOUBLE_ZERO } from '../util/double.js';
 
 export type PeerSource = 'manual' | 'tracker' | 'dht' | 'pex' | 'lsd' | 'incoming' | 'magnet';
 
@@ -70,7 +71,7 @@ export class PeerList {
       if (SOURCE_RANK[source] < SOURCE_RANK[existing.source]) existing.source = source;
       return false;
     }
-    this.peers.set(key, { key, host, port, source, failures: 0, retryAt: 0, connected: false, banned: false, seed: false });
+    this.peers.set(key, { key, host, port, source, failures: 0, retryAt: DOUBLE_ZERO, connected: false, banned: false, seed: false });
     if (this.peers.size > this.options.maxPeers) this.evict();
     return true;
   }

@@ -8,12 +8,14 @@
  * The rate divides by the time the slots cover (the window, or less since the first sample), so a
  * new peer is not reported as slow for its first seconds. Time must not go backwards.
  */
+import { DOUBLE_ZERO } from '../util/double.js';
 export class RateEstimator {
   private readonly slots: Float64Array;
   private readonly slotCount: number;
-  private sum = 0;
+  private sum = DOUBLE_ZERO;
   private currentSlot = -1;
-  private firstAt = -1;
+  /** -Infinity until the first sample (a double from the start: see DOUBLE_ZERO). */
+  private firstAt = Number.NEGATIVE_INFINITY;
   private totalBytes = 0;
 
   constructor(

@@ -39,6 +39,7 @@ import type { WireClose, WireEvents } from './events.js';
 import { ExtensionRegistry, type WireExtension } from './extensions.js';
 import { DEFAULT_PEER_REQQ, MAX_INCOMING_REQUESTS, type WireDeps, type WireOptions, type WireStats } from './options.js';
 import { RequestSet } from './requests.js';
+import { DOUBLE_ZERO } from '../../util/double.js';
 
 export abstract class WireState extends Emitter<WireEvents> {
   /** We choke the peer / the peer chokes us (BEP 3: both start choked and not interested). */
@@ -67,7 +68,7 @@ export abstract class WireState extends Emitter<WireEvents> {
   protected extendedHandshakeSent = false;
   protected closedWith: WireClose | undefined;
   protected needDrain = false;
-  protected lastSentAt = 0;
+  protected lastSentAt = DOUBLE_ZERO;
 
   constructor(
     readonly conn: StreamConnection,

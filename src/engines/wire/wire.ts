@@ -42,13 +42,14 @@ import { TorrentkitError } from '../../util/errors.js';
 import type { WireClose, WireCloseReason } from './events.js';
 import { HANDSHAKE_TIMEOUT_MS, IDLE_TIMEOUT_MS, KEEP_ALIVE_INTERVAL_MS, MAX_INCOMING_REQUESTS, TICK_MS, type WireDeps, type WireOptions } from './options.js';
 import { WireState } from './wire-state.js';
+import { DOUBLE_ZERO } from '../../util/double.js';
 
 export class Wire extends WireState {
   private readonly decoder: WireDecoder;
   private started = false;
   private haveMessageSeen = false;
   private pendingBitfield: Uint8Array | undefined;
-  private lastReceivedAt = 0;
+  private lastReceivedAt = DOUBLE_ZERO;
   private cancelTick: Cancel | undefined;
   private cancelHandshakeTimer: Cancel | undefined;
 

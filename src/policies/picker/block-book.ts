@@ -18,6 +18,7 @@
 import { FINISHED, NONE, PartialPiece, REQUESTED, WRITING } from './partial-piece.js';
 import type { PieceGeometry } from './geometry.js';
 import type { BlockReceipt, BlockRequest, PeerRequest, PieceFailure, SpeedClass } from './types.js';
+import { DOUBLE_ZERO } from '../../util/double.js';
 
 export type BlockStateName = 'none' | 'requested' | 'writing' | 'finished';
 
@@ -34,7 +35,7 @@ export class BlockBook<P> {
   private readonly partials = new Map<number, PartialPiece<P>>();
   private readonly withFree = new Set<number>();
   private readonly held = new Map<P, Set<number>>();
-  private freeCount = 0;
+  private freeCount = DOUBLE_ZERO;
   private readonly failedFrom = new Map<number, Set<P>>();
 
   private readonly wants: (piece: number) => boolean;

@@ -21,6 +21,7 @@
  */
 import { RateEstimator } from '../rate.js';
 import { BLOCK_SIZE, type BlockRequest } from '../picker/types.js';
+import { DOUBLE_ZERO } from '../../util/double.js';
 
 export interface PipelineOptions {
   /** Seconds of the peer's rate to keep requested. Default 3. */
@@ -57,11 +58,12 @@ export class PeerPipeline {
   private readonly snubTimeoutMs: number;
   private readonly blockSize: number;
   private lastBlockAt: number;
-  private waitingSince: number | undefined;
+  /** Since when we wait on the peer; NaN while we do not (a number either way, so V8 keeps the field a double). */
+  private waitingSince = Number.NaN;
   private isSnubbed = false;
   private slowStart = true;
   private slowDepth: number;
-  private lastTickRate = 0;
+  private lastTickRate = DOUBLE_ZERO;
   /** The last fill filled the queue to the slow-start depth (the queue, not the picker, limited it). */
   private depthLimited = false;
   /** Peer's `reqq` from its extension handshake. */
@@ -129,7 +131,7 @@ export class PeerPipeline {
   }
 
   sent(requests: readonly BlockRequest[], now: number): void {
-    if (requests.length > 0 && this.waitingSince === undefined) this.waitingSince = now;
+    if (requests.length > 0 && Number.isNaN(this.waitingSince)) this.waitingSince = now;
     for (const r of requests) this.out.set(key(r.piece, r.begin), { request: r, sentAt: now });
     if (requests.length > 0) this.depthLimited = this.out.size >= this.slowDepth;
   }
@@ -153,7 +155,7 @@ export class PeerPipeline {
     const was = this.out.delete(key(piece, begin));
     // The queue was full when last filled: the peer keeps up with it, so it may hold one more.
     if (was && this.slowStart && this.depthLimited) this.slowDepth = Math.min(this.slowDepth + 1, this.maxDepth);
-    this.waitingSince = this.out.size > 0 ? now : undefined;
+    this.waitingSince = this.out.size > 0 ? now : Number.NaN;
     return was;
   }
 
@@ -163,7 +165,7 @@ export class PeerPipeline {
    */
   remove(piece: number, begin: number, timedOut = false): boolean {
     const was = this.out.delete(key(piece, begin));
-    if (this.out.size === 0 && !timedOut) this.waitingSince = undefined;
+    if (this.out.size === 0 && !timedOut) this.waitingSince = Number.NaN;
     return was;
   }
 
@@ -171,7 +173,7 @@ export class PeerPipeline {
   clear(): BlockRequest[] {
     const all = this.requests();
     this.out.clear();
-    this.waitingSince = undefined;
+    this.waitingSince = Number.NaN;
     return all;
   }
 
@@ -197,7 +199,7 @@ export class PeerPipeline {
 
   /** Re-evaluates snubbing; returns true when the peer just became snubbed. */
   checkSnubbed(now: number): boolean {
-    if (this.isSnubbed || this.waitingSince === undefined) return false;
+    if (this.isSnubbed || Number.isNaN(this.waitingSince)) return false;
     if (now - this.waitingSince < this.snubTimeoutMs) return false;
     this.isSnubbed = true;
     this.slowStart = false;
