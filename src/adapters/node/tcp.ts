@@ -7,7 +7,7 @@
  * Outgoing connections read into one reused buffer (net's `onread`) instead of a new 64 KiB
  * Buffer per read: at hundreds of MB/s those buffers are garbage that only a GC frees, which
  * costs CPU and tens of MB of peak memory. Their chunks are therefore `volatileData` (valid only
- * during the onData call). Incoming sockets are created by net.Server, which has no such option.
+ * during the onData call). Accepted connections move to such a socket too (see adoptAccepted).
  */
 import { createServer, type Server, Socket } from 'node:net';
 import type { StreamConnection, StreamListener, StreamTransport } from '../../ports/transport.js';
@@ -17,10 +17,10 @@ import { TorrentkitError } from '../../util/errors.js';
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * The read buffer all outgoing connections share: each read is handed on and consumed
+ * The read buffer all connections share: each read is handed on and consumed
  * synchronously, before the event loop can run another socket's read.
  */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+const SHARED_READ_BUFFER = new Uint8Array(256 * 1024);
 /** Writes up to this size are coalesced (see TcpConnection.write). */
 const SMALL_WRITE_BYTES = 64;
 const SMALL_BUFFER_BYTES = 8 * 1024;
@@ -174,6 +174,30 @@ function connectError(err: NodeJS.ErrnoException, host: string, port: number): T
  */
 const SEND_HIGH_WATER_BYTES = 512 * 1024;
 
+/**
+ * An accepted socket that reads into the shared buffer like an outgoing one. net.Server has no
+ * `onread` option, but net.Socket takes an existing handle together with one: the server accepts
+ * with its reads paused, the connection's handle moves to a new socket built with `onread`, and the
+ * server's socket, left without a handle, is destroyed (which only counts the connection as closed
+ * for the server). Receiving a block then allocates no Buffer; a swarm peer gets half its data
+ * over accepted connections. Uses node:net's `_handle`; when a Node without it hands over no
+ * handle, the accepted socket is used as it is (undefined).
+ */
+function adoptAccepted(accepted: Socket, receive: (chunk: Uint8Array) => void): Socket | undefined {
+  const inner = accepted as unknown as { _handle?: { readStart?: unknown } | null };
+  const handle = inner._handle;
+  if (handle === null || typeof handle !== 'object' || typeof handle.readStart !== 'function') return undefined;
+  inner._handle = null;
+  accepted.destroy();
+  return new Socket({
+    handle,
+    readable: true,
+    writable: true,
+    writableHighWaterMark: SEND_HIGH_WATER_BYTES,
+    onread: { buffer: SHARED_READ_BUFFER, callback: (n: number, buf: Uint8Array) => receive(buf.subarray(0, n)) },
+  } as ConstructorParameters<typeof Socket>[0]);
+}
+
 /** TCP over node:net. */
 export const tcpTransport: StreamTransport = {
   connect({ host, port, localAddress, signal, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS }) {
@@ -224,10 +248,16 @@ export const tcpTransport: StreamTransport = {
   listen({ port, host }, onConnection) {
     return new Promise((resolve, reject) => {
       const sockets = new Set<Socket>();
-      const server = createServer({ noDelay: true, highWaterMark: SEND_HIGH_WATER_BYTES }, (socket) => {
+      const server = createServer({ noDelay: true, highWaterMark: SEND_HIGH_WATER_BYTES, pauseOnConnect: true }, (accepted) => {
+        const to: { conn?: TcpConnection } = {};
+        const adopted = adoptAccepted(accepted, (chunk) => to.conn?.receive(chunk));
+        const socket = adopted ?? accepted;
         sockets.add(socket);
         socket.once('close', () => sockets.delete(socket));
-        onConnection(new TcpConnection(socket));
+        const conn = new TcpConnection(socket, adopted !== undefined);
+        to.conn = conn;
+        if (adopted === undefined) accepted.resume();
+        onConnection(conn);
       });
       server.once('error', (err: NodeJS.ErrnoException) => {
         reject(

@@ -29,7 +29,7 @@ function collect(conn: StreamConnection) {
   let closed: ((err?: Error) => void) | undefined;
   const closedP = new Promise<Error | undefined>((r) => (closed = r));
   conn.onData((d) => {
-    chunks.push(d.slice());
+    chunks.push(new Uint8Array(d)); // a copy (Buffer#slice would be a view)
     total += d.length;
   });
   conn.onClose((err) => closed!(err));
