@@ -9,6 +9,7 @@
  * new peer is not reported as slow for its first seconds. Time must not go backwards.
  */
 import { DOUBLE_ZERO } from '../util/double.js';
+
 export class RateEstimator {
   private readonly slots: Float64Array;
   private readonly slotCount: number;
