@@ -41,14 +41,19 @@ test('complete pieces count against the budget until released: a slow disk holds
     taken.push(a.take(i)); // handed to verification and storage, not yet released
   }
   assert.equal(a.canOpen(), false, 'no open piece, but two wait for the disk');
+  assert.equal(a.freeSlots, 0);
   assert.equal(a.open(2), false);
   a.release(taken[0]);
+  assert.equal(a.freeSlots, 1);
   assert.ok(a.open(2));
   a.release(taken[1], false); // kept by a cache: accounted free, not reused
   assert.equal(a.bytesInUse, BLOCK_SIZE);
   a.drop(2);
   assert.equal(a.bytesInUse, 0);
   assert.ok(a.canOpen(), 'with nothing in use a piece always fits');
+  assert.equal(a.freeSlots, 2);
+  a.setBudget(BLOCK_SIZE / 2);
+  assert.equal(a.freeSlots, 1, 'with nothing in use one piece fits whatever the budget');
 });
 
 test('the budget can grow and shrink (more peers, more pieces open)', () => {

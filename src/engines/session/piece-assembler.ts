@@ -69,6 +69,12 @@ export class PieceAssembler {
     return this.inUse + this.pieceLength <= this.maxBytes || this.inUse === 0;
   }
 
+  /** How many more whole pieces `open` accepts now (at least one when nothing is in use). */
+  get freeSlots(): number {
+    const n = Math.max(0, Math.floor((this.maxBytes - this.inUse) / this.pieceLength));
+    return this.inUse === 0 ? Math.max(1, n) : n;
+  }
+
   isOpen(i: number): boolean {
     return this.pieces.has(i);
   }

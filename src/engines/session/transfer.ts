@@ -182,7 +182,7 @@ export class Transfer {
     if (limit === 0) return;
     const picked = this.scheduler.fill(
       peer,
-      { has: peer.has, choked: wire.peerChoking, allowedFast: wire.peerAllowedFast, suggested: peer.suggested },
+      { has: peer.has, choked: wire.peerChoking, allowedFast: wire.peerAllowedFast, suggested: peer.suggested, newPieces: this.assembler.freeSlots },
       now,
       limit,
     );
@@ -198,6 +198,9 @@ export class Transfer {
       // block or reject, would match either request).
       if (wire.isRequested(r.piece, r.begin, r.length) || !wire.request(r.piece, r.begin, r.length)) this.scheduler.requestEnded(peer, r.piece, r.begin);
     }
+    // Nothing to take from started pieces and no memory to start another: the next release of
+    // memory refills (the picker never offers blocks of pieces that could not be opened).
+    if (picked.length === 0 && this.assembler.freeSlots === 0) blocked = true;
     this.blockedAtBytes = blocked ? this.assembler.bytesInUse : Number.POSITIVE_INFINITY;
   }
 

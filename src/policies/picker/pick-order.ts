@@ -45,11 +45,13 @@ interface Pick<P> {
   readonly count: number;
   readonly now: number;
   readonly out: BlockRequest[];
+  /** Pieces not started yet that this pick may still start (PickPeer.newPieces). */
+  newLeft: number;
 }
 
 /** Picks up to `count` blocks for `peer` and records it as their holder. */
 export function pickBlocks<P>(src: PickSource<P>, peer: PickPeer<P>, count: number, now: number): BlockRequest[] {
-  const ctx: Pick<P> = { src, peer, count, now, out: [] };
+  const ctx: Pick<P> = { src, peer, count, now, out: [], newLeft: peer.newPieces ?? Number.POSITIVE_INFINITY };
   if (count <= 0 || src.done()) return ctx.out;
   pickCritical(ctx);
   if (peer.choked) {
@@ -101,6 +103,10 @@ function eligible<P>(ctx: Pick<P>, piece: number): boolean {
 function tryPiece<P>(ctx: Pick<P>, piece: number): boolean {
   const { src } = ctx;
   if (eligible(ctx, piece)) {
+    if (src.book.partial(piece) === undefined) {
+      if (ctx.newLeft <= 0) return full(ctx);
+      ctx.newLeft--;
+    }
     const pp = src.book.open(piece, ctx.peer.speed ?? 'medium');
     // Nobody works on it now: it takes the class of the peer that picks it up.
     if (pp.counts[REQUESTED] === 0) pp.speed = ctx.peer.speed ?? 'medium';
@@ -153,8 +159,10 @@ function pickSequential<P>(ctx: Pick<P>, start: number): void {
   }
 }
 
+/** New pieces (the rarity buckets hold only pieces nobody has started). */
 function pickRarest<P>(ctx: Pick<P>): void {
   const { src } = ctx;
+  if (ctx.newLeft <= 0) return;
   const has = ctx.peer.has;
   if (has !== 'all' && has.count() * 8 < src.buckets.size) {
     pickRarestFromPeer(ctx, has);
@@ -173,7 +181,7 @@ function pickRarest<P>(ctx: Pick<P>): void {
       if (!eligible(ctx, i)) continue;
       chosen.push(i);
       need -= src.geo.blocksIn(i);
-      if (need <= 0) break walk;
+      if (need <= 0 || chosen.length >= ctx.newLeft) break walk;
     }
   }
   for (const i of chosen) if (tryPiece(ctx, i)) return;

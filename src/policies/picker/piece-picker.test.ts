@@ -122,6 +122,23 @@ test('partial pieces are finished before new pieces are started', () => {
   );
 });
 
+test('newPieces bounds how many pieces a pick starts; started pieces are always offered', () => {
+  const p = picker({ avail: '1111' }, { endgame: false });
+  // Room for 12 blocks, memory for one more piece: one piece's four blocks, nothing of the rest.
+  const first = p.pickBlocks(seed('a', { newPieces: 1 }), 12, 0);
+  assert.equal(first.length, 4);
+  assert.equal(pieces(first).length, 1);
+  assert.deepEqual(p.pickBlocks(seed('b', { newPieces: 0 }), 12, 0), [], 'no memory: no new piece');
+  // A block of the started piece comes back: it is offered even with no memory for new pieces.
+  p.abortRequest('a', first[3].piece, first[3].block);
+  assert.deepEqual(
+    p.pickBlocks(seed('b', { newPieces: 0 }), 12, 0).map((r) => [r.piece, r.block]),
+    [[first[3].piece, first[3].block]],
+  );
+  assert.equal(pieces(p.pickBlocks(seed('c', { newPieces: 2 }), 12, 0)).length, 2);
+  assert.equal(pieces(p.pickBlocks(seed('d'), 12, 0)).length, 1, 'no bound: the last piece');
+});
+
 test('speed affinity: a fast peer does not join a slow peer\'s piece while new pieces remain', () => {
   const p = picker({ avail: '1222' });
   assert.deepEqual(pieces(p.pickBlocks(seed('slow', { speed: 'slow' }), 1, 0)), [0]);

@@ -47,6 +47,12 @@ export interface PickPeer<P> {
   readonly suggested?: readonly number[];
   /** Relative speed; undefined when unknown (treated as medium). */
   readonly speed?: SpeedClass;
+  /**
+   * Most pieces not started yet that this pick may start; undefined: no limit. The engine passes
+   * how many more pieces its assembly memory holds, so that a pick never takes blocks of pieces
+   * it could not open and would give back at once.
+   */
+  readonly newPieces?: number;
 }
 
 /** Result of `blockReceived`. */
