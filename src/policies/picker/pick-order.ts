@@ -152,6 +152,8 @@ function pickPartials<P>(ctx: Pick<P>, sameClass: boolean): void {
 
 function pickSequential<P>(ctx: Pick<P>, start: number): void {
   const { src } = ctx;
+  // No new piece may start: the started ones are pickPartials' (both classes), no scan needed.
+  if (ctx.newLeft <= 0) return;
   for (let i = start; i < src.geo.pieceCount; i++) {
     const pp = src.book.partial(i);
     if (pp && pp.free === 0) continue;
