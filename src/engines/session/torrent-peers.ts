@@ -29,15 +29,6 @@ export class TorrentPeers {
     private readonly hooks: { connected(info: PeerInfo): void; disconnected(info: PeerInfo, reason: string): void },
   ) {}
 
-  /** Whether a connected peer that wants data from us lacks `piece` (it may request it soon). */
-  mayRequest(piece: number): boolean {
-    for (const p of this.peers) {
-      if (!p.wire.peerInterested || p.has === 'all') continue;
-      if (p.has === undefined || !p.has.get(piece)) return true;
-    }
-    return false;
-  }
-
   /** A peer passed its handshake: hook up its events and tell it what we have. */
   attach(peer: PeerSession): void {
     const { wire } = peer;

@@ -324,11 +324,12 @@ export class Torrent extends Emitter<TorrentEvents> {
       this.fail(err);
       return;
     }
-    // A verified piece that a connected peer still lacks and may ask for stays in the read cache
-    // (the buffer moves there instead of back to the pool): no disk read to upload it.
-    const cache = ok && this.peers.mayRequest(piece);
-    if (cache) this.reader.insert(piece, data);
-    this.transfer.assembler.release(data, !cache);
+    // The buffer goes back to the assembler's pool, not into the read cache: a peer that asks for
+    // the piece gets it from storage (the page cache, it was just written). Keeping verified pieces
+    // for upload cost a new piece buffer for every piece downloaded, and their dropped buffers
+    // drove most of a swarm leecher's full collections; without them the 256 MiB swarm of nine
+    // processes ran ~20% faster on ~15% less CPU.
+    this.transfer.assembler.release(data);
     if (this.stateValue === 'removed' || this.stateValue === 'error') return;
     if (!ok) {
       this.hashFailures++;
