@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=1024
-// Entry point of the `torrentkit` command. The TypeScript sources are compiled to dist/ on
-// `npm ci` / `npm install` (the `prepare` script).
+// Entry point of the `torrentkit` command. The TypeScript sources are compiled to dist/ and the
+// CLI bundled into dist/cli/ on `npm ci` / `npm install` (the `prepare` script, scripts/build.js).
 // Heap flags for a lean long-running process (measured on a 1 GiB download: peak RSS ~95 MB
 // instead of ~125 MB, same CPU):
 // --max-semi-space-size=1 (MiB): V8's young generation otherwise grows to 32 MiB under the
@@ -11,7 +11,7 @@
 //   peers in memory needs more: run `node --max-old-space-size=8192 <this file> tracker ...`.
 // The commands that transfer data (download, seed, stream) also set V8's heap growing factor to
 // 3 at run time (see growHeapForTransfers in src/apps/cli/client-options.ts).
-import { main } from '../dist/src/apps/cli/main.js';
+import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {
