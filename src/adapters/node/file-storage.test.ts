@@ -72,6 +72,25 @@ test('concurrent writes into one file all land, in any order, adjacent or not', 
   await s.close();
 });
 
+test('adjacent writes larger than one write call land whole: pieces split across calls and calls across pieces', async () => {
+  const dir = join(root, 'chunked');
+  // Pieces of 200 KiB and 700 KiB and a 1 MiB one: the 256 KiB calls start and end inside them.
+  const sizes = [200 << 10, 200 << 10, 700 << 10, 1 << 20, 200 << 10, 3];
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const s = new FileStorage([{ path: ['c.bin'], length: total, offset: 0 }], { dir, id: 'x' });
+  const expected = new Uint8Array(total);
+  for (let i = 0; i < total; i++) expected[i] = (i * 13 + (i >> 9)) & 0xff;
+  let at = 0;
+  const writes = sizes.map((n) => {
+    const w = s.write(at, expected.slice(at, at + n));
+    at += n;
+    return w;
+  });
+  await Promise.all(writes);
+  assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'c.bin'))), expected);
+  await s.close();
+});
+
 test('writes queued behind a file that cannot be created all fail with the error', async () => {
   const dir = join(root, 'blocked');
   const { mkdirSync, writeFileSync } = await import('node:fs');

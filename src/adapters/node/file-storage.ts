@@ -12,7 +12,7 @@
  * - ENOSPC / EDQUOT become BT_ERR_STORAGE_NO_SPACE; the caller then must not mark the piece done.
  */
 import { type FileHandle, mkdir, open, readdir, rm, stat, unlink, writeFile, readFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, writev } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { FileStat, Storage, StorageFactory, StorageFile } from '../../ports/storage.js';
 import { spansOf, totalLength } from '../../engines/storage/spans.js';
@@ -43,19 +43,49 @@ interface QueuedWrite {
 /** Most buffers in one writev (Linux takes up to 1024). */
 const MAX_WRITEV = 64;
 
-/** Writes adjacent buffers from `run[0].position` on, resuming after short writes. */
-async function writeAll(fh: FileHandle, run: readonly QueuedWrite[]): Promise<void> {
-  let position = run[0].position;
-  let buffers = run.map((w) => w.data);
-  while (buffers.length > 0) {
-    let { bytesWritten } = await fh.writev(buffers, position);
-    if (bytesWritten === 0) throw new Error('the file system accepted no bytes');
-    position += bytesWritten;
-    let k = 0;
-    while (k < buffers.length && bytesWritten >= buffers[k].length) bytesWritten -= buffers[k++].length;
-    buffers = buffers.slice(k);
-    if (buffers.length > 0 && bytesWritten > 0) buffers[0] = buffers[0].subarray(bytesWritten);
-  }
+/**
+ * Bytes per write call. The page cache sizes the folios a write allocates by the length of that
+ * write (Linux 6.x with large folios on ext4 and XFS): a 1 MiB pwrite asks for 1 MiB folios,
+ * which come from the largest free blocks, and on a virtual machine with free page reporting those
+ * are the blocks the host has taken back, so every 4 KiB page of them faults in the host on first
+ * touch. Measured on this project's 2-core VM, 1 GiB written into a new file: 1 MiB writes took
+ * 0.25-2.85 s of system time (8 of 10 runs over 0.7 s), 256 KiB writes 0.22-0.30 s in 11 of 13
+ * runs. libtorrent writes 16 KiB blocks and never pays it.
+ */
+const WRITE_CHUNK = 256 * 1024;
+
+/**
+ * Writes adjacent buffers from `run[0].position` on, at most WRITE_CHUNK bytes per call, resuming
+ * after short writes. The calls go through node:fs's callback API on the handle's descriptor (the
+ * handle stays open: the caller holds it busy): one promise per run rather than one per call.
+ */
+function writeAll(fh: FileHandle, run: readonly QueuedWrite[]): Promise<void> {
+  return new Promise((resolveRun, rejectRun) => {
+    let position = run[0].position;
+    let buffers = run.map((w) => w.data);
+    const next = (): void => {
+      if (buffers.length === 0) return resolveRun();
+      // The buffers of this call: whole ones up to WRITE_CHUNK bytes, and a part of the next.
+      const call: Uint8Array[] = [];
+      let bytes = 0;
+      for (let k = 0; k < buffers.length && bytes < WRITE_CHUNK; k++) {
+        const b = buffers[k].length <= WRITE_CHUNK - bytes ? buffers[k] : buffers[k].subarray(0, WRITE_CHUNK - bytes);
+        call.push(b);
+        bytes += b.length;
+      }
+      writev(fh.fd, call, position, (err, written) => {
+        if (err) return rejectRun(err);
+        if (written === 0) return rejectRun(new Error('the file system accepted no bytes'));
+        position += written;
+        let k = 0;
+        while (k < buffers.length && written >= buffers[k].length) written -= buffers[k++].length;
+        buffers = buffers.slice(k);
+        if (buffers.length > 0 && written > 0) buffers[0] = buffers[0].subarray(written);
+        next();
+      });
+    };
+    next();
+  });
 }
 
 function ioError(err: unknown, what: string): TorrentkitError {
