@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -89,6 +89,21 @@ test('adjacent writes larger than one write call land whole: pieces split across
   await Promise.all(writes);
   assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'c.bin'))), expected);
   await s.close();
+});
+
+test('close waits for a write in progress: every call of it lands in its own file', async () => {
+  const dir = join(root, 'close-during-write');
+  const size = 32 << 20;
+  const s = new FileStorage([{ path: ['w.bin'], length: size, offset: 0 }], { dir, id: 'x' });
+  const data = new Uint8Array(size);
+  for (let i = 0; i < size; i += 4096) data[i] = (i >> 12) & 0xff;
+  const write = s.write(0, data);
+  // Once the first calls have landed, close: the others (128 in all) still need the descriptor.
+  const path = join(dir, 'w.bin');
+  for (let i = 0; i < 100_000 && !(existsSync(path) && statSync(path).size > 0); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(statSync(path).size < size, 'the write was still in progress when close was called');
+  await Promise.all([write, s.close()]);
+  assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'w.bin'))), data);
 });
 
 test('writes queued behind a file that cannot be created all fail with the error', async () => {

@@ -57,7 +57,8 @@ const WRITE_CHUNK = 256 * 1024;
 /**
  * Writes adjacent buffers from `run[0].position` on, at most WRITE_CHUNK bytes per call, resuming
  * after short writes. The calls go through node:fs's callback API on the handle's descriptor (the
- * handle stays open: the caller holds it busy): one promise per run rather than one per call.
+ * caller holds the handle busy, so neither the LRU nor close() closes it meanwhile): one promise
+ * per run rather than one per call.
  */
 function writeAll(fh: FileHandle, run: readonly QueuedWrite[]): Promise<void> {
   return new Promise((resolveRun, rejectRun) => {
@@ -109,6 +110,9 @@ export class FileStorage implements Storage {
   private closed = false;
   /** Writes waiting per file while one batch is being written (see queueWrite). */
   private readonly writeQueues = new Map<number, QueuedWrite[]>();
+  /** Operations holding a handle (withHandle), all files together; close() waits for them. */
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly files: readonly StorageFile[],
@@ -272,6 +276,9 @@ export class FileStorage implements Storage {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Writes go out on a handle's descriptor (writeAll), which a closed handle's number may meet
+    // again in another file: every operation that holds a handle ends before the handles close.
+    if (this.inFlight > 0) await new Promise<void>((done) => this.idleWaiters.push(done));
     const all = [...this.handles.values()];
     this.handles.clear();
     await Promise.all(all.map(async (h) => (await h.catch(() => undefined))?.close()));
@@ -342,6 +349,7 @@ export class FileStorage implements Storage {
   /** Runs `fn` with file `i`'s handle held open. */
   private async withHandle<T>(i: number, create: boolean, fn: (fh: FileHandle | undefined) => Promise<T>): Promise<T> {
     this.busy.set(i, (this.busy.get(i) ?? 0) + 1);
+    this.inFlight++;
     try {
       return await fn(await this.handle(i, create));
     } finally {
@@ -349,6 +357,7 @@ export class FileStorage implements Storage {
       if (n === 0) this.busy.delete(i);
       else this.busy.set(i, n);
       this.evict();
+      if (--this.inFlight === 0) for (const done of this.idleWaiters.splice(0)) done();
     }
   }
 
