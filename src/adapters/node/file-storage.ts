@@ -50,7 +50,8 @@ const MAX_WRITEV = 64;
  * are the blocks the host has taken back, so every 4 KiB page of them faults in the host on first
  * touch. Measured on this project's 2-core VM, 1 GiB written into a new file: 1 MiB writes took
  * 0.25-2.85 s of system time (8 of 10 runs over 0.7 s), 256 KiB writes 0.22-0.30 s in 11 of 13
- * runs. libtorrent writes 16 KiB blocks and never pays it.
+ * runs (perf of one 1 GiB download each: the kernel's page-cache copy took 0.12 s of libtorrent's
+ * leecher, 2.57 s of ours).
  */
 const WRITE_CHUNK = 256 * 1024;
 
