@@ -7,9 +7,10 @@
  * Why a bundle for the CLI: Node resolves, reads and links every ES module of an import graph one
  * file at a time, and `torrentkit download` loads some 150 of the 220 compiled modules. Bundled
  * into a few chunks, with comments and indentation left out (names kept, so stack traces and
- * `--debug` output stay readable), a download starts with ~0.09 s less CPU (0.41 s against 0.50 s
- * for a 32 MiB download, four runs each), which nine processes starting at once on two cores
- * (the swarm bench) feel most. Each command still loads only its own code: `commands.ts` imports
+ * `--debug` output stay readable), a download starts with ~0.06-0.09 s less CPU (a 32 MiB
+ * download: 0.41 s against 0.50 s of user CPU in four runs each, 0.45 s against 0.51 s in five
+ * alternating pairs), which nine processes starting at once on two cores (the swarm bench) feel
+ * most. Each command still loads only its own code: `commands.ts` imports
  * each command lazily and the bundle keeps those imports as chunks (code splitting).
  *
  * Worker threads start from files next to the module that starts them

@@ -113,7 +113,7 @@ export class FileStorage implements Storage {
   private readonly writeQueues = new Map<number, QueuedWrite[]>();
   /** Operations holding a handle (withHandle), all files together; close() waits for them. */
   private inFlight = 0;
-  private idleWaiters: (() => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly files: readonly StorageFile[],
