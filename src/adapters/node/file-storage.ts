@@ -103,7 +103,7 @@ export class FileStorage implements Storage {
   private readonly partsDir: string;
   private readonly paths: string[];
   private readonly handles = new Map<number, Promise<FileHandle>>();
-  /** Reads and writes in progress per file: a busy handle is never closed by the LRU. */
+  /** Reads and writes in progress per file: a busy handle is never closed by the LRU, and close() waits until none is. */
   private readonly busy = new Map<number, number>();
   private readonly maxOpen: number;
   private selected: boolean[];
@@ -111,8 +111,7 @@ export class FileStorage implements Storage {
   private closed = false;
   /** Writes waiting per file while one batch is being written (see queueWrite). */
   private readonly writeQueues = new Map<number, QueuedWrite[]>();
-  /** Operations holding a handle (withHandle), all files together; close() waits for them. */
-  private inFlight = 0;
+  /** close() waiting for the operations that hold a handle (`busy`) to end. */
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -279,7 +278,7 @@ export class FileStorage implements Storage {
     this.closed = true;
     // Writes go out on a handle's descriptor (writeAll), which a closed handle's number may meet
     // again in another file: every operation that holds a handle ends before the handles close.
-    if (this.inFlight > 0) await new Promise<void>((done) => this.idleWaiters.push(done));
+    if (this.busy.size > 0) await new Promise<void>((done) => this.idleWaiters.push(done));
     const all = [...this.handles.values()];
     this.handles.clear();
     await Promise.all(all.map(async (h) => (await h.catch(() => undefined))?.close()));
@@ -350,7 +349,6 @@ export class FileStorage implements Storage {
   /** Runs `fn` with file `i`'s handle held open. */
   private async withHandle<T>(i: number, create: boolean, fn: (fh: FileHandle | undefined) => Promise<T>): Promise<T> {
     this.busy.set(i, (this.busy.get(i) ?? 0) + 1);
-    this.inFlight++;
     try {
       return await fn(await this.handle(i, create));
     } finally {
@@ -358,7 +356,7 @@ export class FileStorage implements Storage {
       if (n === 0) this.busy.delete(i);
       else this.busy.set(i, n);
       this.evict();
-      if (--this.inFlight === 0) for (const done of this.idleWaiters.splice(0)) done();
+      if (this.busy.size === 0) for (const done of this.idleWaiters.splice(0)) done();
     }
   }
 

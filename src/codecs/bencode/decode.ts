@@ -42,6 +42,13 @@ const MAX_CACHED_KEY = 32;
 const KEY_CACHE_BITS = 9;
 const keyCache: string[] = new Array<string>(1 << KEY_CACHE_BITS).fill('');
 
+/** A short byte string, one char per byte (longer ones are built 4 KiB at a time). */
+function shortString(buf: Uint8Array, start: number, n: number): string {
+  let s = '';
+  for (let i = start; i < start + n; i++) s += String.fromCharCode(buf[i]);
+  return s;
+}
+
 function cachedKey(buf: Uint8Array, start: number, n: number): string {
   let h = n;
   for (let i = start; i < start + n; i++) h = Math.imul(h, 31) + buf[i];
@@ -52,8 +59,7 @@ function cachedKey(buf: Uint8Array, start: number, n: number): string {
     while (i < n && hit.charCodeAt(i) === buf[start + i]) i++;
     if (i === n) return hit;
   }
-  let s = '';
-  for (let i = start; i < start + n; i++) s += String.fromCharCode(buf[i]);
+  const s = shortString(buf, start, n);
   // The key of an object literal comes back internalized.
   const key = Object.keys({ [s]: 0 })[0] ?? s;
   keyCache[slot] = key;
@@ -136,11 +142,7 @@ class Decoder {
     const start = this.pos;
     this.pos += n;
     if (n <= MAX_CACHED_KEY) return cachedKey(buf, start, n);
-    if (n <= 64) {
-      let s = '';
-      for (let i = start; i < start + n; i++) s += String.fromCharCode(buf[i]);
-      return s;
-    }
+    if (n <= 64) return shortString(buf, start, n);
     let s = '';
     for (let i = start; i < start + n; i += 4096) {
       s += String.fromCharCode.apply(null, buf.subarray(i, Math.min(start + n, i + 4096)) as unknown as number[]);
