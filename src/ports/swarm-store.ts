@@ -51,6 +51,19 @@ export interface SwarmAnnounceResult {
   incomplete: number;
   downloaded: number;
   peers: StoredPeer[];
+  /**
+   * When the store keeps compact forms ready (only from `announceSync`): the BEP 23 bytes of the
+   * IPv4 peers among `peers`, in their order, and the BEP 7 bytes of the IPv6 ones (undefined
+   * when there are none), which the encoders write as they are. They may be views of the store's
+   * own buffers, valid until its next announce: read them before that.
+   */
+  peers4?: Uint8Array;
+  peers6?: Uint8Array;
+}
+
+/** A result without its compact lists, for an answer that leaves through a promise (see SwarmAnnounceResult.peers4). */
+export function withoutCompactLists(r: SwarmAnnounceResult): SwarmAnnounceResult {
+  return { complete: r.complete, incomplete: r.incomplete, downloaded: r.downloaded, peers: r.peers };
 }
 
 export interface SwarmTotals {

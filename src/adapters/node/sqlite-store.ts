@@ -16,7 +16,7 @@ import { MemorySwarmStore } from '../../engines/tracker-server/memory-store.js';
 import { writeChange } from '../../engines/tracker-server/replicated-store.js';
 import type { Cancel, Clock } from '../../ports/clock.js';
 import type { Rng } from '../../ports/rng.js';
-import type { SwarmAnnounce, SwarmAnnounceResult, SwarmStore, SwarmTotals } from '../../ports/swarm-store.js';
+import { type SwarmAnnounce, type SwarmAnnounceResult, type SwarmStore, type SwarmTotals, withoutCompactLists } from '../../ports/swarm-store.js';
 import { bytesToBinary, binaryToBytes } from '../../util/bytes.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { startModuleWorker } from './module-worker.js';
@@ -99,7 +99,7 @@ export class SqliteSwarmStore implements SwarmStore {
   }
 
   async announce(a: SwarmAnnounce): Promise<SwarmAnnounceResult> {
-    return this.announceSync(a);
+    return withoutCompactLists(this.announceSync(a));
   }
 
   /** Answers from the working set at once; the change waits in the journal for the next flush. */

@@ -107,6 +107,8 @@ export async function startHttpTracker(core: TrackerCore, options: HttpTrackerOp
         complete: out.complete,
         incomplete: out.incomplete,
         peers: out.peers,
+        peers4: out.peers4,
+        peers6: out.peers6,
         compact: p.compact,
         noPeerId: p.noPeerId,
       },

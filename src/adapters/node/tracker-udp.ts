@@ -10,6 +10,7 @@ import { TrackerError, TrackerErrorCode as E } from '../../codecs/tracker/errors
 import { unmapIPv4 } from '../../codecs/tracker/ip.js';
 import {
   decodeUdpRequest,
+  encodeUdpAnnounceResponse,
   encodeUdpAnnounceResponseOf,
   encodeUdpConnectResponse,
   encodeUdpError,
@@ -120,8 +121,13 @@ const pooled = (bytes: number): Uint8Array => Buffer.allocUnsafe(bytes);
  * from what the store keeps ready, or from each peer's textual address: see CompactSource).
  */
 function announceResponse(transactionId: number, out: AnnounceOutcome, ip: string): Uint8Array {
-  return encodeUdpAnnounceResponseOf(transactionId, out.interval, out.incomplete, out.complete, out.peers, ip.includes(':') ? 18 : 6, pooled);
+  const v6 = ip.includes(':');
+  // The store's compact lists when it has them (an announce over UDP asks for one family).
+  if (out.peers4) return encodeUdpAnnounceResponse(transactionId, out.interval, out.incomplete, out.complete, (v6 ? out.peers6 : out.peers4) ?? EMPTY, pooled);
+  return encodeUdpAnnounceResponseOf(transactionId, out.interval, out.incomplete, out.complete, out.peers, v6 ? 18 : 6, pooled);
 }
+
+const EMPTY = new Uint8Array(0);
 
 export async function startUdpTracker(core: TrackerCore, options: UdpTrackerOptions): Promise<RunningUdpTracker> {
   const socket: DatagramSocket = await options.datagrams.bind({ port: options.port, address: options.host, bufferBytes: SOCKET_BUFFER_BYTES });

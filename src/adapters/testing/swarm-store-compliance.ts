@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { compactPeer } from '../../codecs/tracker/ip.js';
 import type { StoredPeer, SwarmAnnounce, SwarmStore } from '../../ports/swarm-store.js';
 import { bytesToBinary } from '../../util/bytes.js';
 
@@ -185,6 +186,36 @@ export function swarmStoreCompliance(name: string, factory: StoreFactory): void 
         assert.deepEqual(r.peers, []);
         const stop = await s.announce(ann(id(12, 1), 3, 5, { event: 'stopped' }));
         assert.equal(stop.incomplete, 0);
+      }));
+
+    test('announceSync compact lists are the compact forms of its peers, through moves, stops and expiry', () =>
+      use(async (s) => {
+        if (!s.announceSync) return;
+        const sync = s.announceSync.bind(s);
+        const h = id(14, 1);
+        let seed = 7;
+        const rnd = (n: number) => {
+          seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+          return seed % n;
+        };
+        const ipOf = (n: number, v: number) => (n % 5 === 0 ? `2001:db8::${n}:${v}` : n % 11 === 0 ? '::ffff:10.0.0.1' : `10.${v}.${n >> 8}.${n & 0xff}`);
+        for (let step = 0; step < 600; step++) {
+          const n = 1 + rnd(40);
+          const event = rnd(10) === 0 ? 'stopped' : undefined;
+          const r = sync({
+            ...ann(h, n, rnd(3) === 0 ? 0 : 10, { event, numwant: 1 + rnd(30), now: 1_000_000 + step * 100, family: (['any', 'IPv4', 'IPv6'] as const)[rnd(3)] }),
+            peer: { peerId: id(n, 0xaa), ip: ipOf(n, rnd(2)), port: 1000 + rnd(50) },
+          });
+          if (step % 100 === 99) await s.expire(1_000_000 + step * 100 - 30_000);
+          const four = r.peers.map((p) => compactPeer(p.ip, p.port)!).filter((c) => c.length === 6);
+          const six = r.peers.map((p) => compactPeer(p.ip, p.port)!).filter((c) => c.length === 18);
+          if (r.peers4 === undefined) continue;
+          assert.deepEqual([...r.peers4], four.flatMap((c) => [...c]), `step ${step}: IPv4 list`);
+          assert.deepEqual([...(r.peers6 ?? [])], six.flatMap((c) => [...c]), `step ${step}: IPv6 list`);
+          if (six.length === 0) assert.equal(r.peers6, undefined);
+        }
+        const viaPromise = await s.announce(ann(h, 1, 10));
+        assert.equal(viaPromise.peers4, undefined, 'a promised answer outlives the store buffers its lists may view');
       }));
 
     if (factory.reopen) {

@@ -22,6 +22,12 @@ export interface AnnounceResponseInput {
   warning?: string;
   /** IPv4 and IPv6 peers; in compact form IPv4 goes to `peers` and IPv6 to `peers6`. */
   peers: readonly (TrackerPeer & CompactSource)[];
+  /**
+   * The compact forms of `peers` when the caller has them ready (IPv4 and IPv6 lists, see
+   * SwarmAnnounceResult.peers4): a compact answer writes these instead of each peer.
+   */
+  peers4?: Uint8Array;
+  peers6?: Uint8Array;
   compact: boolean;
   noPeerId?: boolean;
 }
@@ -76,24 +82,28 @@ const newBytes = (length: number) => new Uint8Array(length);
 export function encodeAnnounceResponse(r: AnnounceResponseInput, alloc: (length: number) => Uint8Array = newBytes): Uint8Array {
   const dict: Record<string, BValue | string | undefined> = {};
   if (r.compact) {
-    // IPv4 peers written in one pass into a reused buffer (from their integer address when the
-    // store keeps it), then copied into the answer; IPv6 ones gathered for `peers6`.
-    if (scratch4.length < r.peers.length * 6) scratch4 = new Uint8Array(r.peers.length * 12);
-    const v4 = scratch4;
-    let o = 0;
-    const v6: Uint8Array[] = [];
-    for (let i = 0; i < r.peers.length; i++) {
-      const p = r.peers[i];
-      const next = writeCompactPeer(v4, o, p, 6);
-      if (next !== o) {
-        o = next;
-        continue;
+    let peers4 = r.peers4;
+    let peers6 = r.peers6;
+    if (!peers4) {
+      // IPv4 peers written in one pass into a reused buffer (from their integer address when the
+      // store keeps it), then copied into the answer; IPv6 ones gathered for `peers6`.
+      if (scratch4.length < r.peers.length * 6) scratch4 = new Uint8Array(r.peers.length * 12);
+      const v4 = scratch4;
+      let o = 0;
+      const v6: Uint8Array[] = [];
+      for (let i = 0; i < r.peers.length; i++) {
+        const p = r.peers[i];
+        const next = writeCompactPeer(v4, o, p, 6);
+        if (next !== o) {
+          o = next;
+          continue;
+        }
+        const c = p.compact ?? compactPeer(p.ip, p.port);
+        if (c?.length === 18) v6.push(c);
       }
-      const c = p.compact ?? compactPeer(p.ip, p.port);
-      if (c?.length === 18) v6.push(c);
+      peers4 = v4.subarray(0, o);
+      peers6 = v6.length > 0 ? concatBytes(v6) : undefined;
     }
-    const peers4 = v4.subarray(0, o);
-    const peers6 = v6.length > 0 ? concatBytes(v6) : undefined;
     const integers = Number.isSafeInteger(r.complete) && Number.isSafeInteger(r.incomplete) && Number.isSafeInteger(r.interval);
     if (integers && (r.minInterval === undefined || Number.isSafeInteger(r.minInterval))) return encodeCompactAnnounce(r, peers4, peers6, alloc);
     dict.peers = peers4;

@@ -143,10 +143,6 @@ export function encodeUdpConnectResponse(transactionId: number, connectionId: Ui
   return out;
 }
 
-/**
- * Announce response; `peers` is pre-encoded compact bytes (6 per IPv4 peer, or 18 per IPv6 peer
- * when the request came over IPv6, as BEP 15 says).
- */
 /** The 20-byte head of an announce response: action, transaction id, interval, leechers, seeders. */
 function announceHeader(out: Uint8Array, transactionId: number, interval: number, leechers: number, seeders: number): void {
   const v = view(out);
@@ -157,14 +153,20 @@ function announceHeader(out: Uint8Array, transactionId: number, interval: number
   v.setUint32(16, seeders);
 }
 
+/**
+ * Announce response; `peers` is pre-encoded compact bytes (6 per IPv4 peer, or 18 per IPv6 peer
+ * when the request came over IPv6, as BEP 15 says).
+ */
 export function encodeUdpAnnounceResponse(
   transactionId: number,
   interval: number,
   leechers: number,
   seeders: number,
   peers: Uint8Array,
+  /** Allocates the packet (see encodeUdpAnnounceResponseOf). */
+  alloc: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
 ): Uint8Array {
-  const out = new Uint8Array(20 + peers.length);
+  const out = alloc(20 + peers.length);
   announceHeader(out, transactionId, interval, leechers, seeders);
   out.set(peers, 20);
   return out;

@@ -66,6 +66,9 @@ export interface AnnounceOutcome {
   incomplete: number;
   downloaded: number;
   peers: StoredPeer[];
+  /** The store's compact lists of `peers`, from `announceSync` only (see SwarmAnnounceResult.peers4). */
+  peers4?: Uint8Array;
+  peers6?: Uint8Array;
 }
 
 export class TrackerCore {
@@ -188,6 +191,8 @@ export class TrackerCore {
       incomplete: res.incomplete,
       downloaded: res.downloaded,
       peers: res.peers,
+      peers4: res.peers4,
+      peers6: res.peers6,
     };
   }
 

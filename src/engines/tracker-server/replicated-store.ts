@@ -16,7 +16,7 @@
  * 3 stopped, 4 paused (BEP 15 codes, then BEP 21's paused).
  */
 import type { AnnounceEvent, ScrapeEntry } from '../../codecs/tracker/types.js';
-import type { SwarmAnnounce, SwarmAnnounceResult, SwarmStore, SwarmTotals } from '../../ports/swarm-store.js';
+import { type SwarmAnnounce, type SwarmAnnounceResult, type SwarmStore, type SwarmTotals, withoutCompactLists } from '../../ports/swarm-store.js';
 import { TorrentkitError } from '../../util/errors.js';
 
 /** A store that can answer at once (the replica, and the primary's memory or SQLite store). */
@@ -107,7 +107,7 @@ export class ReplicatedSwarmStore implements SwarmStore {
   ) {}
 
   async announce(a: SwarmAnnounce): Promise<SwarmAnnounceResult> {
-    return this.announceSync(a);
+    return withoutCompactLists(this.announceSync(a));
   }
 
   announceSync(a: SwarmAnnounce): SwarmAnnounceResult {
