@@ -124,7 +124,11 @@ test(`the one-pass announce parser agrees with the parameter map on valid and mu
       key: r.int(2) === 0 ? 'k%41+' : undefined,
       trackerId: r.int(2) === 0 ? 'tid' : undefined,
     });
-    const text = i % 3 === 0 ? base : i % 3 === 1 ? `${base}&port=1&info_hash=x&numwant=-1&extra=%zz` : String.fromCharCode(...mutate(r, new TextEncoder().encode(base)));
+    // Keys spelled with escapes (the parser matches plain keys in place), long and signed numbers.
+    const escaped = base.replace('port=', r.int(2) ? 'p%6Frt=' : 'port=%3').replace('info_hash=', 'info%5fhash=').replace('left=', r.int(2) ? 'left=1234567890123456&' : 'lef%74=');
+    // Repeated parameters: the first value counts (a bad escape anywhere still fails the query).
+    const repeated = `${base}&port=1&info_hash=x&numwant=-1&left=5${r.int(2) ? '&extra=%zz' : ''}`;
+    const text = [base, repeated, escaped, String.fromCharCode(...mutate(r, new TextEncoder().encode(base)))][i % 4];
     const a = outcome(() => parseAnnounceQuery(text));
     assert.deepEqual(a, outcome(() => announceByMap(text)), text);
     if (typeof a === 'object') valid++;
