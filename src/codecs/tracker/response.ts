@@ -73,6 +73,28 @@ function encodeCompactAnnounce(r: AnnounceResponseInput, peers4: Uint8Array, pee
 /** The IPv4 peers of the compact answer being written (answers are written one at a time). */
 let scratch4 = new Uint8Array(6 * 64);
 
+/**
+ * The IPv4 list (a view of scratch4) and the IPv6 list of `peers`, in one pass: IPv4 peers from
+ * their integer address when the store keeps it, IPv6 ones from their compact bytes.
+ */
+function compactLists(peers: readonly (TrackerPeer & CompactSource)[]): [Uint8Array, Uint8Array | undefined] {
+  if (scratch4.length < peers.length * 6) scratch4 = new Uint8Array(peers.length * 12);
+  const v4 = scratch4;
+  let o = 0;
+  const v6: Uint8Array[] = [];
+  for (let i = 0; i < peers.length; i++) {
+    const p = peers[i];
+    const next = writeCompactPeer(v4, o, p, 6);
+    if (next !== o) {
+      o = next;
+      continue;
+    }
+    const c = p.compact ?? compactPeer(p.ip, p.port);
+    if (c?.length === 18) v6.push(c);
+  }
+  return [v4.subarray(0, o), v6.length > 0 ? concatBytes(v6) : undefined];
+}
+
 const newBytes = (length: number) => new Uint8Array(length);
 
 /**
@@ -84,26 +106,7 @@ export function encodeAnnounceResponse(r: AnnounceResponseInput, alloc: (length:
   if (r.compact) {
     let peers4 = r.peers4;
     let peers6 = r.peers6;
-    if (!peers4) {
-      // IPv4 peers written in one pass into a reused buffer (from their integer address when the
-      // store keeps it), then copied into the answer; IPv6 ones gathered for `peers6`.
-      if (scratch4.length < r.peers.length * 6) scratch4 = new Uint8Array(r.peers.length * 12);
-      const v4 = scratch4;
-      let o = 0;
-      const v6: Uint8Array[] = [];
-      for (let i = 0; i < r.peers.length; i++) {
-        const p = r.peers[i];
-        const next = writeCompactPeer(v4, o, p, 6);
-        if (next !== o) {
-          o = next;
-          continue;
-        }
-        const c = p.compact ?? compactPeer(p.ip, p.port);
-        if (c?.length === 18) v6.push(c);
-      }
-      peers4 = v4.subarray(0, o);
-      peers6 = v6.length > 0 ? concatBytes(v6) : undefined;
-    }
+    if (!peers4) [peers4, peers6] = compactLists(r.peers);
     const integers = Number.isSafeInteger(r.complete) && Number.isSafeInteger(r.incomplete) && Number.isSafeInteger(r.interval);
     if (integers && (r.minInterval === undefined || Number.isSafeInteger(r.minInterval))) return encodeCompactAnnounce(r, peers4, peers6, alloc);
     dict.peers = peers4;
