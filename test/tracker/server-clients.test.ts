@@ -191,3 +191,29 @@ test('the ip parameter is ignored unless trusted; X-Forwarded-For only with trus
     assert.equal(r.peers[0].ip, tr === plain ? '127.0.0.1' : '10.1.2.3');
   }
 });
+
+test('IPv6 peers leave in peers6 over HTTP (BEP 7) and stay out of an IPv4 UDP answer (BEP 15)', async (t) => {
+  const tr = await startTracker({ httpPort: 0, udpPort: 0, store: 'memory:', trustProxy: true });
+  t.after(() => tr.close());
+  const base = `http://127.0.0.1:${tr.httpPort}/announce`;
+  const http = new HttpTrackerClient({ http: nodeHttpGet }, base);
+  const udp = new UdpTrackerClient(udpDeps, `udp://127.0.0.1:${tr.udpPort}`, { retransmitBaseMs: 200, maxRetransmits: 2 });
+  t.after(() => udp.close());
+  const hash = fromHex('66'.repeat(20));
+  // Two seeders behind the trusted proxy: one IPv6, one IPv4, then an IPv4 seeder direct.
+  for (const [n, ip] of [
+    [7, '2001:db8::7'],
+    [8, '10.8.8.8'],
+  ] as const) {
+    const q = `info_hash=${'%66'.repeat(20)}&peer_id=${String(n).repeat(20)}&port=${7000 + n}&left=0&compact=1`;
+    await nodeHttpGet.get(`${base}?${q}`, { headers: { 'X-Forwarded-For': ip } });
+  }
+  await http.announce(req(hash, 1, 0));
+  const viaHttp = await http.announce(req(hash, 2, 100));
+  assert.deepEqual(
+    viaHttp.peers.map((p) => `${p.ip} ${p.port}`).sort(),
+    ['10.8.8.8 7008', '127.0.0.1 6001', '2001:db8::7 7007'],
+  );
+  const viaUdp = await udp.announce(req(hash, 3, 100));
+  assert.deepEqual(viaUdp.peers.map((p) => `${p.ip} ${p.port}`).sort(), ['10.8.8.8 7008', '127.0.0.1 6001', '127.0.0.1 6002']);
+});
