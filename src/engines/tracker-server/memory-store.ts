@@ -89,8 +89,14 @@ class PeerList {
     last.slot = to;
   }
 
+  /** A peer announced again: its new expiry, and its compact form when its address changed. */
+  refresh(p: Peer, expiresAt: number, moved: boolean): void {
+    this.expires[p.slot] = expiresAt;
+    if (moved) this.write(p);
+  }
+
   /** Writes a peer's kind and compact IPv4 form at its slot (after add and after a move). */
-  write(p: Peer): void {
+  private write(p: Peer): void {
     const o = p.slot * SLOT;
     const info = this.info;
     if (p.ipv4 !== undefined) {
@@ -114,6 +120,10 @@ interface Swarm {
   seeds: PeerList;
   leeches: PeerList;
   downloaded: number;
+}
+
+function listOf(swarm: Swarm, seeder: boolean): PeerList {
+  return seeder ? swarm.seeds : swarm.leeches;
 }
 
 export class MemorySwarmStore implements SwarmStore {
@@ -155,18 +165,14 @@ export class MemorySwarmStore implements SwarmStore {
     if (self) {
       const moved = self.move(a.peer.ip, a.peer.port);
       if (self.seeder !== seeder) {
-        (self.seeder ? swarm.seeds : swarm.leeches).remove(self);
+        listOf(swarm, self.seeder).remove(self);
         self.seeder = seeder;
-        (seeder ? swarm.seeds : swarm.leeches).add(self, expiresAt);
-      } else {
-        const list = seeder ? swarm.seeds : swarm.leeches;
-        list.expires[self.slot] = expiresAt;
-        if (moved) list.write(self);
-      }
+        listOf(swarm, seeder).add(self, expiresAt);
+      } else listOf(swarm, seeder).refresh(self, expiresAt, moved);
     } else {
       self = new Peer(id, a.peer.ip, a.peer.port, seeder, 0);
       swarm.peers.set(id, self);
-      (seeder ? swarm.seeds : swarm.leeches).add(self, expiresAt);
+      listOf(swarm, seeder).add(self, expiresAt);
     }
     const peers = this.select(swarm, self, a);
     return {
@@ -181,7 +187,7 @@ export class MemorySwarmStore implements SwarmStore {
 
   private remove(swarm: Swarm, id: string, p: Peer): void {
     swarm.peers.delete(id);
-    (p.seeder ? swarm.seeds : swarm.leeches).remove(p);
+    listOf(swarm, p.seeder).remove(p);
   }
 
   private select(swarm: Swarm, self: Peer, a: SwarmAnnounce): StoredPeer[] {
@@ -255,7 +261,7 @@ export class MemorySwarmStore implements SwarmStore {
     if (old) this.remove(swarm, id, old);
     const p = new Peer(id, peer.ip, peer.port, seeder, 0);
     swarm.peers.set(id, p);
-    (seeder ? swarm.seeds : swarm.leeches).add(p, expiresAt);
+    listOf(swarm, seeder).add(p, expiresAt);
   }
 
   /** A swarm's completed count (0 for unknown swarms). */
