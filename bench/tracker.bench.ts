@@ -216,7 +216,9 @@ function sum<K extends string>(runs: readonly Record<K, number>[], key: K): numb
 }
 
 const rates = (runs: readonly { perSecond: number }[]) => runs.map((r) => `${r.perSecond.toFixed(0)}/s`).join(' and ');
-const p99s = (runs: readonly { p99Ms: number }[]) => runs.map((r) => r.p99Ms.toFixed(2)).join(' / ');
+/** Each run's p99, with the time the host took from the machine meanwhile when there was any. */
+const p99s = (runs: readonly { p99Ms: number; stealMs: number }[]) =>
+  runs.map((r) => `${r.p99Ms.toFixed(2)}${r.stealMs > 0 ? ` (steal ${r.stealMs} ms)` : ''}`).join(' / ');
 
 function load(): string {
   return loadavg()
