@@ -10,6 +10,10 @@ import { systemClock } from '../../src/adapters/node/clock.js';
 import { nodeDatagrams } from '../../src/adapters/node/datagram.js';
 import { cryptoRng } from '../../src/adapters/node/rng.js';
 import { UdpTrackerClient } from '../../src/engines/tracker/udp-client.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { TrackerError } from '../../src/codecs/tracker/errors.js';
 
 test('tracker --help and usage errors', () => {
   const help = runCli(['tracker', '--help']);
@@ -21,6 +25,40 @@ test('tracker --help and usage errors', () => {
   const store = runCli(['tracker', '--http-port', '0', '--store', 'mongo://x']);
   assert.equal(store.status, 1);
   assert.match(store.stderr, /BT_ERR_TRACKER_STORE_URL/);
+});
+
+test('tracker options through the CLI: --bind, --ws, --interval, --allow, --trust-proxy, --trust-ip', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'allow.txt'), `${'71'.repeat(20)}\n`);
+  const args = ['--http-port', '0', '--udp-port', '0', '--ws', '--bind', '127.0.0.3', '--interval', '120', '--allow', 'allow.txt', '--trust-proxy', '--trust-ip', '--store', 'memory:'];
+  const tr = await spawnTracker(args, dir);
+  t.after(() => tr.stop());
+  assert.match(tr.line, /http:\/\/127\.0\.0\.3:\d+\/announce udp:\/\/127\.0\.0\.3:\d+ ws:\/\/127\.0\.0\.3:\d+ store memory:/);
+  const base = `http://127.0.0.3:${tr.httpPort}/announce`;
+  const allowed = `info_hash=${'%71'.repeat(20)}`;
+  // --trust-ip: the peer's own `ip`; --trust-proxy: the address X-Forwarded-For names.
+  await nodeHttpGet.get(`${base}?${allowed}&peer_id=${'a'.repeat(20)}&port=1&left=0&ip=10.9.9.9`);
+  await nodeHttpGet.get(`${base}?${allowed}&peer_id=${'b'.repeat(20)}&port=2&left=0`, { headers: { 'X-Forwarded-For': '10.1.2.3' } });
+  const http = new HttpTrackerClient({ http: nodeHttpGet }, base);
+  const peer = new TextEncoder().encode('-TK0100-000000000003');
+  const announce = (hash: string) => http.announce({ infoHash: fromHex(hash.repeat(20)), peerId: peer, port: 3, uploaded: 0, downloaded: 0, left: 5, event: 'started', numwant: 10, key: 3 });
+  const r = await announce('71');
+  assert.deepEqual(r.peers.map((p) => `${p.ip}:${p.port}`).sort(), ['10.1.2.3:2', '10.9.9.9:1']);
+  assert.ok(r.interval >= 120 && r.interval <= 132, `interval ${r.interval}`);
+  assert.equal(r.minInterval, 60);
+  // --allow: private mode.
+  const refused = await announce('72').catch((e: unknown) => e);
+  assert.ok(refused instanceof TrackerError && /not registered/.test(refused.reason), String(refused));
+  // --ws: a WebTorrent announce over WebSocket on the HTTP port is answered from the same swarm.
+  const ws = new WebSocket(`ws://127.0.0.3:${tr.httpPort}`);
+  t.after(() => ws.close());
+  await new Promise<void>((resolve, reject) => ws.once('open', () => resolve()).once('error', reject));
+  const bin = (b: number) => String.fromCharCode(...new Array<number>(20).fill(b));
+  ws.send(JSON.stringify({ action: 'announce', info_hash: bin(0x71), peer_id: bin(0x77), uploaded: 0, downloaded: 0, left: 0, event: 'started', numwant: 0, offers: [] }));
+  const answer = await new Promise<Record<string, unknown>>((resolve) => ws.once('message', (m) => resolve(JSON.parse(String(m)) as Record<string, unknown>)));
+  assert.equal(answer.action, 'announce');
+  assert.equal(answer.info_hash, bin(0x71));
+  assert.ok(typeof answer.interval === 'number' && answer.interval >= 120, JSON.stringify(answer));
 });
 
 test('a restart with the default SQLite store keeps swarms and completed counts', async (t) => {
@@ -42,6 +80,27 @@ test('a restart with the default SQLite store keeps swarms and completed counts'
   const r = await c2.announce({ infoHash: hash, peerId: peer(3), port: 7003, uploaded: 0, downloaded: 0, left: 9, event: 'started', numwant: 10, key: 3 });
   assert.deepEqual(r.peers.map((p) => p.port), [7001, 7002]);
   await second.stop();
+});
+
+test('SQLite after kill -9: what was announced a flush before the crash is still there', async (t) => {
+  const dir = tempDir(t);
+  const hash = fromHex('5b'.repeat(20));
+  const peer = (n: number) => new TextEncoder().encode(`-TK0100-${String(n).padStart(12, '0')}`);
+  const first = await spawnTracker(['--http-port', '0', '--store', 'sqlite:crash.db'], dir);
+  t.after(() => first.stop());
+  const c1 = new HttpTrackerClient({ http: nodeHttpGet }, `http://127.0.0.1:${first.httpPort}/announce`);
+  await c1.announce({ infoHash: hash, peerId: peer(1), port: 7001, uploaded: 0, downloaded: 0, left: 0, event: 'completed', numwant: 10, key: 1 });
+  await c1.announce({ infoHash: hash, peerId: peer(2), port: 7002, uploaded: 0, downloaded: 0, left: 9, event: 'started', numwant: 10, key: 2 });
+  // Writes are batched once a second (README): two flushes later, no clean stop.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const exited = new Promise((resolve) => first.proc.once('exit', resolve));
+  first.proc.kill('SIGKILL');
+  await exited;
+  const second = await spawnTracker(['--http-port', '0', '--store', 'sqlite:crash.db'], dir);
+  t.after(() => second.stop());
+  const c2 = new HttpTrackerClient({ http: nodeHttpGet }, `http://127.0.0.1:${second.httpPort}/announce`);
+  const [e] = await c2.scrape([hash]);
+  assert.deepEqual([e.complete, e.incomplete, e.downloaded], [1, 1, 1]);
 });
 
 test('--workers 2 over one memory store: every worker sees every swarm (replicas)', async (t) => {

@@ -18,6 +18,8 @@ import { HttpTrackerClient } from '../../src/engines/tracker/http-client.js';
 import type { AnnounceRequest } from '../../src/engines/tracker/types.js';
 import { UdpTrackerClient } from '../../src/engines/tracker/udp-client.js';
 import { fromHex, toHex } from '../../src/util/bytes.js';
+import { decode } from '../../src/codecs/bencode/decode.js';
+import type { BDict } from '../../src/codecs/bencode/types.js';
 import { TrackerError } from '../../src/codecs/tracker/errors.js';
 import { tempDir } from '../helpers/tools.js';
 
@@ -190,6 +192,101 @@ test('the ip parameter is ignored unless trusted; X-Forwarded-For only with trus
     const r = await http.announce(req(hash, 2, 5));
     assert.equal(r.peers[0].ip, tr === plain ? '127.0.0.1' : '10.1.2.3');
   }
+  // An operator who trusts the parameter (a front end that sets it): HTTP `ip` and the UDP IP field.
+  const trusted = await startTracker({ httpPort: 0, udpPort: 0, store: 'memory:', trustIp: true });
+  t.after(() => trusted.close());
+  const base = `http://127.0.0.1:${trusted.httpPort}/announce`;
+  await nodeHttpGet.get(`${base}?info_hash=${'%44'.repeat(20)}&peer_id=${'a'.repeat(20)}&port=1&left=0&ip=10.9.9.9`);
+  const udp = new UdpTrackerClient(udpDeps, `udp://127.0.0.1:${trusted.udpPort}`, { retransmitBaseMs: 200, maxRetransmits: 2 });
+  t.after(() => udp.close());
+  const sock = createSocket('udp4');
+  t.after(() => sock.close());
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const ask = (packet: Uint8Array) =>
+    new Promise<Uint8Array>((resolve) => {
+      sock.once('message', (m) => resolve(new Uint8Array(m)));
+      sock.send(packet, trusted.udpPort!, '127.0.0.1');
+    });
+  const conn = decodeUdpResponse(await ask(encodeUdpConnectRequest(9)));
+  assert.equal(conn.action, 'connect');
+  const packet = encodeUdpAnnounceRequest({ ...forgedFields(), connectionId: conn.action === 'connect' ? conn.connectionId : new Uint8Array(8), infoHash: hash, peerId: new Uint8Array(20).fill(0x62), port: 2 });
+  packet.set([10, 8, 8, 8], 84); // BEP 15: the IP address field
+  assert.equal(decodeUdpResponse(await ask(packet)).action, 'announce');
+  const r = await new HttpTrackerClient({ http: nodeHttpGet }, base).announce(req(hash, 3, 5));
+  assert.deepEqual(r.peers.map((p) => `${p.ip}:${p.port}`).sort(), ['10.8.8.8:2', '10.9.9.9:1']);
+});
+
+test('several info hashes in one scrape over HTTP and UDP (BEP 48, BEP 15); a dictionary list when compact=0', async (t) => {
+  const tr = await startTracker({ httpPort: 0, udpPort: 0, store: 'memory:' });
+  t.after(() => tr.close());
+  const http = new HttpTrackerClient({ http: nodeHttpGet }, `http://127.0.0.1:${tr.httpPort}/announce`);
+  const udp = new UdpTrackerClient(udpDeps, `udp://127.0.0.1:${tr.udpPort}`, { retransmitBaseMs: 200, maxRetransmits: 2 });
+  t.after(() => udp.close());
+  const [x, y, unknown] = [fromHex('51'.repeat(20)), fromHex('52'.repeat(20)), fromHex('53'.repeat(20))];
+  await http.announce(req(x, 1, 0));
+  await http.announce(req(x, 2, 7));
+  await udp.announce(req(y, 3, 7));
+  for (const client of [http, udp]) {
+    // UDP answers in the order asked (BEP 15); HTTP in a dictionary keyed by info hash (BEP 48).
+    const entries = await client.scrape([y, unknown, x]);
+    assert.deepEqual(
+      entries.map((e) => [toHex(e.infoHash), e.complete, e.incomplete]).sort(),
+      [
+        [toHex(x), 1, 1],
+        [toHex(y), 0, 1],
+        [toHex(unknown), 0, 0],
+      ],
+    );
+  }
+  // compact=0 (BEP 3's dictionary model), with and without peer ids.
+  const q = `info_hash=${'%51'.repeat(20)}&peer_id=${'c'.repeat(20)}&port=9&left=3&compact=0`;
+  for (const noPeerId of [false, true]) {
+    const body = (await nodeHttpGet.get(`http://127.0.0.1:${tr.httpPort}/announce?${q}${noPeerId ? '&no_peer_id=1' : ''}`)).body;
+    const d = decode(body) as BDict;
+    assert.ok(Array.isArray(d.peers), 'peers is a list of dictionaries');
+    const peers = d.peers as BDict[];
+    assert.deepEqual(
+      peers.map((p) => [new TextDecoder().decode(p.ip as Uint8Array), p.port]),
+      [
+        ['127.0.0.1', 6001],
+        ['127.0.0.1', 6002],
+      ],
+    );
+    assert.equal(peers.every((p) => p['peer id'] instanceof Uint8Array && (p['peer id'] as Uint8Array).length === 20), !noPeerId);
+  }
+});
+
+test('bad numbers and peer ids reach the server as failure reasons; private mode refuses over UDP too; stats count them', async (t) => {
+  const dir = tempDir(t);
+  const allow = join(dir, 'allow.txt');
+  writeFileSync(allow, `${'61'.repeat(20)}\n`);
+  const tr = await startTracker({ httpPort: 0, udpPort: 0, store: 'memory:', allowFile: allow });
+  t.after(() => tr.close());
+  const base = `http://127.0.0.1:${tr.httpPort}`;
+  const ok = `info_hash=${'%61'.repeat(20)}&peer_id=${'d'.repeat(20)}&port=5`;
+  const text = async (q: string) => new TextDecoder().decode((await nodeHttpGet.get(`${base}/announce?${q}`)).body);
+  assert.match(await text(`info_hash=${'%61'.repeat(20)}&peer_id=short&port=5`), /failure reason.*peer_id/);
+  assert.match(await text(`${ok}&left=-5`), /failure reason.*left must be a non-negative integer/);
+  assert.match(await text(`${ok}&uploaded=99999999999999999999999`), /failure reason.*uploaded/);
+  const udp = new UdpTrackerClient(udpDeps, `udp://127.0.0.1:${tr.udpPort}`, { retransmitBaseMs: 200, maxRetransmits: 2 });
+  t.after(() => udp.close());
+  const refused = await udp.announce(req(fromHex('62'.repeat(20)), 1, 0)).catch((e: unknown) => e);
+  assert.ok(refused instanceof TrackerError && /not registered/.test(refused.reason), String(refused));
+  const seeded = await udp.announce(req(fromHex('61'.repeat(20)), 1, 0));
+  assert.equal(seeded.complete, 1);
+  await new HttpTrackerClient({ http: nodeHttpGet }, `${base}/announce`).announce(req(fromHex('61'.repeat(20)), 2, 9));
+  const stats = await json(`${base}/stats.json`);
+  const errors = stats.errors as Record<string, number>;
+  assert.equal(errors.BT_ERR_TRACKER_BAD_PEER_ID, 1, JSON.stringify(errors));
+  assert.equal(errors.BT_ERR_TRACKER_BAD_NUMBER, 2, JSON.stringify(errors));
+  assert.equal(errors.BT_ERR_TRACKER_NOT_ALLOWED, 1, JSON.stringify(errors));
+  assert.deepEqual([stats.seeders, stats.leechers, stats.torrents], [1, 1, 1]);
+  assert.ok(typeof stats.announcesPerSecond === 'number' && stats.announcesPerSecond > 0, `announces per second ${stats.announcesPerSecond}`);
+  const html = new TextDecoder().decode((await nodeHttpGet.get(`${base}/stats`)).body);
+  assert.match(html, /<th>seeders<\/th><td>1<\/td>/);
+  assert.match(html, /<th>leechers<\/th><td>1<\/td>/);
+  assert.match(html, /<th>announces per second \(last minute\)<\/th><td>[1-9]/);
+  assert.match(html, /TK0100/, 'clients listed');
 });
 
 test('IPv6 peers leave in peers6 over HTTP (BEP 7) and stay out of an IPv4 UDP answer (BEP 15)', async (t) => {

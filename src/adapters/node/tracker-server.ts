@@ -30,6 +30,8 @@ export interface TrackerServerOptions {
   /** Allow list file: enables private mode. */
   allowFile?: string;
   trustProxy?: boolean;
+  /** Hand out the address a client names (HTTP `ip`, the UDP IP field) instead of its source address. */
+  trustIp?: boolean;
   /** Relative store paths resolve against this directory. */
   cwd?: string;
   logger?: Logger;
@@ -82,7 +84,7 @@ export async function startTracker(options: TrackerServerOptions): Promise<Runni
   const store = await openStore(options.store ?? DEFAULT_STORE_URL, options.cwd);
   const core = new TrackerCore(
     { store, clock: systemClock, rng: cryptoRng, logger },
-    { intervalS: options.intervalS, trustIpParam: false, privateMode: options.allowFile !== undefined, ...options.core },
+    { intervalS: options.intervalS, trustIpParam: options.trustIp === true, privateMode: options.allowFile !== undefined, ...options.core },
   );
   const closers: (() => Promise<void> | void)[] = [];
   try {

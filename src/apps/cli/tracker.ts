@@ -86,6 +86,7 @@ export const trackerCommand: Command = {
     interval: { type: 'string', value: 'S', description: 'announce interval in seconds (default 1800)' },
     allow: { type: 'string', value: 'FILE', description: 'private mode: allowed info hashes, one hex per line (reloaded on change)' },
     'trust-proxy': { type: 'boolean', description: 'take the client address from X-Forwarded-For' },
+    'trust-ip': { type: 'boolean', description: "hand out the address in a client's ip parameter (HTTP) or IP field (UDP)" },
     workers: { type: 'string', value: 'N', description: 'serve with N processes sharing one store' },
   },
   async run(values, _positionals, io) {
@@ -115,6 +116,7 @@ export const trackerCommand: Command = {
       intervalS: interval,
       allowFile: values.allow as string | undefined,
       trustProxy: values['trust-proxy'] === true,
+      trustIp: values['trust-ip'] === true,
       cwd: io.cwd,
       udpSecret: cluster.isWorker && io.env.TORRENTKIT_TRACKER_SECRET ? Buffer.from(io.env.TORRENTKIT_TRACKER_SECRET, 'hex') : undefined,
     });

@@ -69,3 +69,30 @@ test('announceSync refuses like announce, and declines stores that answer later'
   assert.equal(later.announceSync(params(1, 0), { transport: 'udp', ip: '127.0.0.1' }), undefined);
   assert.equal((await later.announce(params(1, 0), { transport: 'udp', ip: '127.0.0.1' })).complete, 1);
 });
+
+test('answers carry interval jitter, numwant is capped, and the expiry timer drops peers that went silent', async () => {
+  const clock = new VirtualClock();
+  const core = new TrackerCore(
+    { store: new MemorySwarmStore({ rng: new SeededRng(1) }), clock, rng: new SeededRng(2) },
+    { intervalS: 100, jitterS: 10, maxNumwant: 200, peerTtlMs: 60_000 },
+  );
+  const src = { transport: 'http', ip: '127.0.0.1' } as const;
+  const intervals = new Set<number>();
+  for (let p = 1; p <= 250; p++) intervals.add(core.announceSync(params(p, 5), src)!.interval);
+  assert.ok([...intervals].every((s) => s >= 100 && s <= 110), `intervals ${[...intervals]} within 100 + 10`);
+  assert.ok(intervals.size >= 5, `intervals vary (${intervals.size} distinct)`);
+  const greedy = core.announceSync({ ...params(251, 5), numwant: 1000 }, src)!;
+  assert.equal(greedy.peers.length, 200, 'numwant is capped at maxNumwant');
+  assert.equal(core.announceSync({ ...params(252, 5), numwant: 3 }, src)!.peers.length, 3);
+  core.start();
+  // Peer 1 keeps announcing; everyone else falls silent past the TTL (60 s). The expiry timer
+  // runs every TTL / 4, so within 75 s of their last announce the silent peers are gone.
+  for (let s = 0; s < 8; s++) {
+    clock.advance(10_000);
+    core.announceSync(params(1, 5), src);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  const [entry] = await core.scrape([HASH], 'http');
+  assert.equal(entry.incomplete, 1, 'only the peer that kept announcing is left');
+  await core.close();
+});

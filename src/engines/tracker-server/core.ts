@@ -122,7 +122,10 @@ export class TrackerCore {
     return !this.options.privateMode || this.allowed.has(bytesToBinary(infoHash));
   }
 
-  /** Counts a request that was rejected before reaching the core (bad input, oversize, timeout). */
+  /**
+   * Counts a failed request: the front ends count every failure here, those the core throws
+   * (not allowed, too many hashes) included, so the core does not count them itself.
+   */
   reject(code: string): void {
     this.stats.error(code);
   }
@@ -164,7 +167,6 @@ export class TrackerCore {
 
   private toSwarmAnnounce(params: AnnounceParams, source: RequestSource): SwarmAnnounce {
     if (!this.isAllowed(params.infoHash)) {
-      this.stats.error(E.NotAllowed);
       throw new TrackerError(E.NotAllowed, 'torrent not registered with this tracker');
     }
     const o = this.options;
@@ -198,12 +200,10 @@ export class TrackerCore {
 
   async scrape(infoHashes: readonly Uint8Array[], transport: Transport): Promise<ScrapeEntry[]> {
     if (infoHashes.length > this.options.maxScrapeHashes) {
-      this.stats.error(E.TooLarge);
       throw new TrackerError(E.TooLarge, 'too many info hashes in one scrape');
     }
     // Scraping all torrents (no info_hash) is refused: BEP 48 allows it, but it is an easy DoS.
     if (infoHashes.length === 0) {
-      this.stats.error(E.BadInfoHash);
       throw new TrackerError(E.BadInfoHash, 'scrape needs at least one info_hash');
     }
     this.stats.scrape(transport);
