@@ -100,3 +100,39 @@ test('two webtorrent clients find each other through the WebSocket tracker', { t
   };
   assert.ok(stats.announces.ws >= 2, `ws announces counted: ${JSON.stringify(stats.announces)}`);
 });
+
+for (const scheme of ['http', 'udp'] as const) {
+  test(`two webtorrent clients find each other through the ${scheme.toUpperCase()} tracker and the scrape counts the download`, { timeout: 120_000 }, async (t) => {
+    const dir = tempDir(t);
+    const tracker = await startTracker({ httpPort: 0, udpPort: 0, store: 'memory:', intervalS: 5 });
+    t.after(() => tracker.close());
+    const announce = scheme === 'http' ? `http://127.0.0.1:${tracker.httpPort}/announce` : `udp://127.0.0.1:${tracker.udpPort}`;
+    const data = randomBytes(300_000);
+    writeFileSync(join(dir, 'in.bin'), data);
+    // Plain TCP peers (webtorrent's Node client listens on a TCP port and announces it).
+    const seeder = runPeer(t, ['seed', join(dir, 'in.bin'), announce]);
+    const { magnet, torrent } = await seeder.next();
+    // Over UDP the leecher starts from the .torrent: webtorrent's UDP tracker client sends a
+    // `left` of 0 while it does not know the size (a magnet before its metadata), which any
+    // tracker takes for a seeder, and a seeder is sent no seeders.
+    const leecher = runPeer(t, ['leech', String(scheme === 'udp' ? torrent : magnet), announce, join(dir, 'out.bin')]);
+    assert.deepEqual(await leecher.next(100_000), { done: true });
+    assert.ok(readFileSync(join(dir, 'out.bin')).equals(data), 'leecher got the exact bytes');
+    const infoHash = /xt=urn:btih:([0-9a-f]{40})/i.exec(String(magnet))![1];
+    const scrape = async () => {
+      const stats = JSON.parse(new TextDecoder().decode((await nodeHttpGet.get(`http://127.0.0.1:${tracker.httpPort}/stats.json`)).body)) as {
+        announces: Record<string, number>;
+      };
+      const [entry] = await tracker.core.scrape([Uint8Array.from(Buffer.from(infoHash, 'hex'))], 'http');
+      return { entry, stats };
+    };
+    // The leecher's `completed` announce follows its last piece.
+    let last = await scrape();
+    for (let i = 0; i < 50 && last.entry.downloaded === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      last = await scrape();
+    }
+    assert.deepEqual([last.entry.complete, last.entry.incomplete, last.entry.downloaded], [2, 0, 1], JSON.stringify(last.entry));
+    assert.ok(last.stats.announces[scheme] >= 3, `${scheme} announces counted: ${JSON.stringify(last.stats.announces)}`);
+  });
+}
