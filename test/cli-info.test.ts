@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeWithRaw } from '../src/codecs/bencode/index.js';
-import { toHex } from '../src/util/bytes.js';
+import { fromHex, toBase32, toHex } from '../src/util/bytes.js';
 import { sha1, sha256 } from '../src/util/sha.js';
 import { ROOT, runCli, tempDir } from './helpers/tools.js';
 import { buildTorrent, bytesOf } from './helpers/torrents.js';
@@ -34,8 +34,15 @@ test('info --json on a hybrid torrent: stable shape and values', (t) => {
   const bytes = buildTorrent(files, {
     version: 'hybrid',
     name: 'd',
-    top: { 'announce-list': [['http://t1/a'], ['udp://t2:80']], 'url-list': 'http://ws/', comment: 'c', 'creation date': 1700000000 },
-    info: { private: 1 },
+    top: {
+      'announce-list': [['http://t1/a'], ['udp://t2:80']],
+      'url-list': 'http://ws/',
+      comment: 'c',
+      'creation date': 1700000000,
+      'created by': 'maker 1.0',
+      nodes: [['127.0.0.5', 6881], ['::1', 6882]],
+    },
+    info: { private: 1, source: 'SRC' },
   });
   const raw = decodeWithRaw(bytes, ['info']).raw.get('info')!;
   const r = runCli(['info', '--json', write(dir, 'x.torrent', bytes)]);
@@ -55,6 +62,12 @@ test('info --json on a hybrid torrent: stable shape and values', (t) => {
   assert.deepEqual(doc.webSeeds, ['http://ws/']);
   assert.equal(doc.comment, 'c');
   assert.equal(doc.creationDate, 1700000000);
+  assert.equal(doc.createdBy, 'maker 1.0');
+  assert.equal(doc.source, 'SRC');
+  assert.deepEqual(doc.nodes, [
+    { host: '127.0.0.5', port: 6881 },
+    { host: '::1', port: 6882 },
+  ]);
   assert.deepEqual(Object.keys(doc.files[0]).sort(), ['attr', 'index', 'length', 'offset', 'pad', 'path', 'pathElements', 'piecesRoot', 'symlinkPath']);
   assert.deepEqual(
     doc.files.map((f: { path: string; length: number; offset: number; pad: boolean }) => [f.path, f.length, f.offset, f.pad]),
@@ -96,6 +109,10 @@ test('info on a magnet link and a bare info hash', () => {
   const bare = runCli(['info', hash.toUpperCase()]);
   assert.equal(bare.status, 0, bare.stderr);
   assert.match(bare.stdout, new RegExp(`info hash: +${hash}`));
+  // The 32-character base32 spelling of the same hash.
+  const base32 = runCli(['info', toBase32(fromHex(hash))]);
+  assert.equal(base32.status, 0, base32.stderr);
+  assert.match(base32.stdout, new RegExp(`info hash: +${hash}`));
 });
 
 test('magnet prints the link; --no-trackers leaves trackers out', (t) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { tempDir } from '../../../test/helpers/tools.js';
 import { pieceLayerFromLeaves } from '../../codecs/metainfo/merkle.js';
@@ -193,4 +194,24 @@ test('a worker holds the next job while it runs one; aborting the held job leave
   // Many jobs through one worker, every result in its place.
   const many = await Promise.all(Array.from({ length: 9 }, (_, i) => pool.hashBuffer(data.subarray(i * 1000, i * 1000 + 5000), { algorithm: 'sha256' })));
   many.forEach((d, i) => assert.equal(toHex(d), createHash('sha256').update(data.subarray(i * 1000, i * 1000 + 5000)).digest('hex')));
+});
+
+test('creating a torrent hashes on the workers: the event loop stays mostly idle', async (t) => {
+  const dir = tempDir(t);
+  const data = randomBytes(48 * 1024 * 1024);
+  writeFileSync(join(dir, 'big.bin'), data);
+  const pool = new HashPool({ threads: 2 });
+  t.after(() => pool.close());
+  const { createTorrent } = await import('../../engines/create/create.js');
+  const { NodeContentSource } = await import('./content-source.js');
+  // Hashing 48 MiB on the calling thread would keep its loop busy nearly all the time; on the
+  // workers the loop only plans jobs and collects digests.
+  const before = nodePerformance.eventLoopUtilization();
+  const r = await createTorrent({ input: 'big.bin', pieceLength: 256 * 1024 }, { source: new NodeContentSource({ cwd: dir }), hasher: pool });
+  const elu = nodePerformance.eventLoopUtilization(before);
+  const { parseMetainfo } = await import('../../codecs/metainfo/index.js');
+  const meta = parseMetainfo(r.torrent);
+  assert.equal(meta.pieceCount, 192);
+  assert.equal(toHex(meta.pieces!.subarray(20, 40)), createHash('sha1').update(data.subarray(256 * 1024, 512 * 1024)).digest('hex'));
+  assert.ok(elu.utilization < 0.5, `event loop busy ${(elu.utilization * 100).toFixed(0)}% of the time`);
 });

@@ -51,6 +51,7 @@ test('create writes a v1 torrent, prints a JSON summary and nothing on a non-TTY
   assert.equal(utf8Decode(torrent['created by'] as Uint8Array), 'torrentkit 0.1.0');
   assert.equal(typeof torrent['creation date'], 'number');
   assert.equal((torrent.info as BDict).private, 1);
+  assert.deepEqual((torrent['url-list'] as Uint8Array[]).map((u) => utf8Decode(u)), ['http://ws/'], 'the web seed (BEP 19)');
 });
 
 test('create --hybrid and --v2 with text output; --no-date gives byte-identical output', (t) => {
@@ -58,6 +59,7 @@ test('create --hybrid and --v2 with text output; --no-date gives byte-identical 
   const r = runCli(['create', join(dir, 'content'), '--hybrid', '-o', join(dir, 'h.torrent'), '--no-date', '--name', 'renamed'], { cwd: dir });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^created .*h\.torrent\nname: +renamed\ninfo hash: +[0-9a-f]{40}\ninfo hash v2: +[0-9a-f]{64}\n/);
+  assert.equal(utf8Decode(((decode(readFileSync(join(dir, 'h.torrent'))) as BDict).info as BDict).name as Uint8Array), 'renamed', '--name in the written info');
   const again = runCli(['create', join(dir, 'content'), '--hybrid', '-o', join(dir, 'h2.torrent'), '--no-date', '--name', 'renamed'], { cwd: dir });
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(readFileSync(join(dir, 'h.torrent')), readFileSync(join(dir, 'h2.torrent')));

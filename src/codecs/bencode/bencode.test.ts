@@ -53,19 +53,30 @@ test('rejects malformed input with a stable code and offset', () => {
   assert.equal(code(() => decode(b('di1ei2ee'))), 'BT_ERR_BENCODE_KEY_NOT_STRING');
   assert.equal(code(() => decode(b(`i${'9'.repeat(21)}e`))), 'BT_ERR_BENCODE_INTEGER_TOO_LONG');
   assert.equal(code(() => decode(b('99999999999999999999:x'))), 'BT_ERR_BENCODE_TOO_LONG');
-  let err: BencodeError | undefined;
-  try {
-    decode(b('l4:spami03ee'));
-  } catch (e) {
-    err = e as BencodeError;
-  }
-  assert.equal(err?.offset, 7);
+  // The offset names the byte where the input went wrong.
+  const offset = (input: string) => {
+    try {
+      decode(b(input));
+    } catch (e) {
+      return (e as BencodeError).offset;
+    }
+    return undefined;
+  };
+  assert.equal(offset('l4:spami03ee'), 7);
+  assert.equal(offset('i-0e'), 0);
+  assert.equal(offset('li1e03:abce'), 4);
+  assert.equal(offset('d1:ai1ex'), 7);
+  assert.equal(offset('i1ei2e'), 3, 'trailing data starts at 3');
+  assert.equal(offset('l4:spam'), 7, 'truncated at the end');
 });
 
 test('enforces depth, token and length limits', () => {
   assert.equal(code(() => decode(b('l'.repeat(101) + 'e'.repeat(101)))), 'BT_ERR_BENCODE_DEPTH');
   assert.deepEqual(decode(b('l'.repeat(100) + 'e'.repeat(100))) instanceof Array, true);
   assert.equal(code(() => decode(b(`l${'i1e'.repeat(10)}e`), { maxTokens: 10 })), 'BT_ERR_BENCODE_TOKENS');
+  // The default, libtorrent's: 2,000,000 tokens (the list counts as one).
+  assert.equal((decode(b(`l${'i1e'.repeat(1_999_999)}e`)) as unknown[]).length, 1_999_999);
+  assert.equal(code(() => decode(b(`l${'i1e'.repeat(2_000_000)}e`))), 'BT_ERR_BENCODE_TOKENS');
   assert.equal(code(() => decode(b('4:spam'), { maxLength: 5 })), 'BT_ERR_BENCODE_TOO_LONG');
   // Deep nesting far beyond the limit must not overflow the stack.
   assert.equal(code(() => decode(b('l'.repeat(1_000_000)))), 'BT_ERR_BENCODE_DEPTH');
