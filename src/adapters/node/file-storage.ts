@@ -15,7 +15,7 @@ import { type FileHandle, mkdir, open, readdir, rm, stat, unlink, writeFile, rea
 import { constants, writev } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { FileStat, Storage, StorageFactory, StorageFile } from '../../ports/storage.js';
-import { spansOf, totalLength } from '../../engines/storage/spans.js';
+import { FileSpace } from '../../codecs/metainfo/layout.js';
 import { TorrentkitError } from '../../util/errors.js';
 
 export interface FileStorageOptions {
@@ -113,11 +113,14 @@ export class FileStorage implements Storage {
   private readonly writeQueues = new Map<number, QueuedWrite[]>();
   /** close() waiting for the operations that hold a handle (`busy`) to end. */
   private readonly idleWaiters: (() => void)[] = [];
+  /** The files as one byte space (layout math: codecs/metainfo/layout.ts). */
+  private readonly space: FileSpace;
 
   constructor(
     private readonly files: readonly StorageFile[],
     options: FileStorageOptions,
   ) {
+    this.space = new FileSpace(files);
     this.root = resolve(options.dir);
     this.partsDir = join(this.root, '.torrentkit', 'parts', options.id);
     this.maxOpen = Math.max(1, options.maxOpenFiles ?? 32);
@@ -140,9 +143,9 @@ export class FileStorage implements Storage {
   async read(offset: number, length: number): Promise<Uint8Array> {
     this.check(offset, length);
     const out = new Uint8Array(length);
-    for (const s of spansOf(this.files, offset, length)) {
-      if (this.files[s.file].pad) continue;
-      const target = out.subarray(s.bufferOffset, s.bufferOffset + s.length);
+    // Pad files (BEP 47) are never stored: their bytes read as the zeros `out` starts with.
+    for (const s of this.space.segments(offset, offset + length, true)) {
+      const target = out.subarray(s.offset - offset, s.offset - offset + s.length);
       if (!this.selected[s.file] && (await this.readPart(s.file, s.fileOffset, target))) continue;
       const done = await this.withHandle(s.file, false, async (fh) => {
         if (!fh) throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `${this.paths[s.file]} does not exist`);
@@ -165,9 +168,8 @@ export class FileStorage implements Storage {
 
   async write(offset: number, data: Uint8Array): Promise<void> {
     this.check(offset, data.length);
-    for (const s of spansOf(this.files, offset, data.length)) {
-      if (this.files[s.file].pad) continue;
-      const chunk = data.subarray(s.bufferOffset, s.bufferOffset + s.length);
+    for (const s of this.space.segments(offset, offset + data.length, true)) {
+      const chunk = data.subarray(s.offset - offset, s.offset - offset + s.length);
       if (!this.selected[s.file]) {
         await this.writePart(s.file, s.fileOffset, chunk);
         continue;
@@ -292,7 +294,7 @@ export class FileStorage implements Storage {
 
   private check(offset: number, length: number): void {
     if (this.closed) throw new TorrentkitError('BT_ERR_STORAGE_CLOSED', 'storage is closed');
-    if (offset < 0 || length < 0 || offset + length > totalLength(this.files)) {
+    if (offset < 0 || length < 0 || offset + length > this.space.totalLength) {
       throw new TorrentkitError('BT_ERR_STORAGE_RANGE', `range ${offset}+${length} outside the content`);
     }
   }

@@ -32,18 +32,18 @@ export interface Range {
   readonly end: number;
 }
 
-export class TorrentLayout {
-  readonly pieceLength: number;
+/**
+ * Files as one byte space, without pieces: byte range <-> files. Storage maps its reads and
+ * writes through it; TorrentLayout adds the pieces.
+ */
+export class FileSpace {
   readonly totalLength: number;
-  readonly pieceCount: number;
   readonly fileCount: number;
   private readonly offsets: Float64Array;
   private readonly lengths: Float64Array;
   private readonly pads: Uint8Array;
 
-  constructor(files: readonly LayoutFile[], pieceLength: number) {
-    if (!Number.isSafeInteger(pieceLength) || pieceLength <= 0) throw new RangeError(`bad piece length ${pieceLength}`);
-    this.pieceLength = pieceLength;
+  constructor(files: readonly LayoutFile[]) {
     this.fileCount = files.length;
     this.offsets = new Float64Array(files.length);
     this.lengths = new Float64Array(files.length);
@@ -56,7 +56,6 @@ export class TorrentLayout {
       offset += files[i].length;
     }
     this.totalLength = offset;
-    this.pieceCount = Math.ceil(offset / pieceLength);
   }
 
   /** Byte offset of file `file` in the piece space. */
@@ -66,42 +65,6 @@ export class TorrentLayout {
 
   fileLength(file: number): number {
     return this.lengths[file];
-  }
-
-  /** Size of piece `piece`: `pieceLength`, except for a shorter last piece. */
-  pieceSize(piece: number): number {
-    this.checkPiece(piece);
-    return Math.min(this.pieceLength, this.totalLength - piece * this.pieceLength);
-  }
-
-  /** Byte range of piece `piece` in the piece space. */
-  pieceRange(piece: number): Range {
-    this.checkPiece(piece);
-    const start = piece * this.pieceLength;
-    return { start, end: Math.min(start + this.pieceLength, this.totalLength) };
-  }
-
-  /** Piece holding byte `offset`. */
-  pieceAt(offset: number): number {
-    this.checkOffset(offset);
-    return Math.floor(offset / this.pieceLength);
-  }
-
-  /** Pieces [start, end) that the byte range [start, end) touches (empty for an empty range). */
-  piecesOfRange(start: number, end: number): Range {
-    this.checkRange(start, end);
-    if (start === end) return { start: 0, end: 0 };
-    return { start: Math.floor(start / this.pieceLength), end: Math.ceil(end / this.pieceLength) };
-  }
-
-  /**
-   * Pieces [start, end) that hold bytes of file `file`; empty for a zero-length file. Neighbouring
-   * files may share the first and last piece.
-   */
-  piecesOfFile(file: number): Range {
-    if (!(file >= 0 && file < this.fileCount)) throw new RangeError(`no file ${file}`);
-    const start = this.offsets[file];
-    return this.piecesOfRange(start, start + this.lengths[file]);
   }
 
   /** File holding byte `offset` (the non-empty one; zero-length files hold no bytes). */
@@ -139,6 +102,75 @@ export class TorrentLayout {
     return out;
   }
 
+  /** Piece-space range of `length` bytes at `fileOffset` inside file `file`. */
+  fileRange(file: number, fileOffset: number, length: number): Range {
+    if (!(file >= 0 && file < this.fileCount)) throw new RangeError(`no file ${file}`);
+    if (fileOffset < 0 || length < 0 || fileOffset + length > this.lengths[file]) {
+      throw new RangeError(`range ${fileOffset}+${length} outside file ${file} of ${this.lengths[file]} bytes`);
+    }
+    const start = this.offsets[file] + fileOffset;
+    return { start, end: start + length };
+  }
+
+  protected checkOffset(offset: number): void {
+    if (!Number.isInteger(offset) || offset < 0 || offset >= this.totalLength) throw new RangeError(`offset ${offset} outside the torrent`);
+  }
+
+  protected checkRange(start: number, end: number): void {
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > this.totalLength) {
+      throw new RangeError(`range [${start}, ${end}) outside the torrent of ${this.totalLength} bytes`);
+    }
+  }
+}
+
+/** The piece space: files concatenated and cut into pieces of `pieceLength` (BEP 3). */
+export class TorrentLayout extends FileSpace {
+  readonly pieceLength: number;
+  readonly pieceCount: number;
+
+  constructor(files: readonly LayoutFile[], pieceLength: number) {
+    if (!Number.isSafeInteger(pieceLength) || pieceLength <= 0) throw new RangeError(`bad piece length ${pieceLength}`);
+    super(files);
+    this.pieceLength = pieceLength;
+    this.pieceCount = Math.ceil(this.totalLength / pieceLength);
+  }
+
+  /** Size of piece `piece`: `pieceLength`, except for a shorter last piece. */
+  pieceSize(piece: number): number {
+    this.checkPiece(piece);
+    return Math.min(this.pieceLength, this.totalLength - piece * this.pieceLength);
+  }
+
+  /** Byte range of piece `piece` in the piece space. */
+  pieceRange(piece: number): Range {
+    this.checkPiece(piece);
+    const start = piece * this.pieceLength;
+    return { start, end: Math.min(start + this.pieceLength, this.totalLength) };
+  }
+
+  /** Piece holding byte `offset`. */
+  pieceAt(offset: number): number {
+    this.checkOffset(offset);
+    return Math.floor(offset / this.pieceLength);
+  }
+
+  /** Pieces [start, end) that the byte range [start, end) touches (empty for an empty range). */
+  piecesOfRange(start: number, end: number): Range {
+    this.checkRange(start, end);
+    if (start === end) return { start: 0, end: 0 };
+    return { start: Math.floor(start / this.pieceLength), end: Math.ceil(end / this.pieceLength) };
+  }
+
+  /**
+   * Pieces [start, end) that hold bytes of file `file`; empty for a zero-length file. Neighbouring
+   * files may share the first and last piece.
+   */
+  piecesOfFile(file: number): Range {
+    if (!(file >= 0 && file < this.fileCount)) throw new RangeError(`no file ${file}`);
+    const start = this.fileOffset(file);
+    return this.piecesOfRange(start, start + this.fileLength(file));
+  }
+
   /** The file segments of piece `piece` (see `segments`). */
   pieceSegments(piece: number, skipPad = false): FileSegment[] {
     const { start, end } = this.pieceRange(piece);
@@ -150,28 +182,8 @@ export class TorrentLayout {
     return this.pieceSegments(piece).map((s) => s.file);
   }
 
-  /** Piece-space range of `length` bytes at `fileOffset` inside file `file`. */
-  fileRange(file: number, fileOffset: number, length: number): Range {
-    if (!(file >= 0 && file < this.fileCount)) throw new RangeError(`no file ${file}`);
-    if (fileOffset < 0 || length < 0 || fileOffset + length > this.lengths[file]) {
-      throw new RangeError(`range ${fileOffset}+${length} outside file ${file} of ${this.lengths[file]} bytes`);
-    }
-    const start = this.offsets[file] + fileOffset;
-    return { start, end: start + length };
-  }
-
   private checkPiece(piece: number): void {
     if (!Number.isInteger(piece) || piece < 0 || piece >= this.pieceCount) throw new RangeError(`no piece ${piece}`);
-  }
-
-  private checkOffset(offset: number): void {
-    if (!Number.isInteger(offset) || offset < 0 || offset >= this.totalLength) throw new RangeError(`offset ${offset} outside the torrent`);
-  }
-
-  private checkRange(start: number, end: number): void {
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > this.totalLength) {
-      throw new RangeError(`range [${start}, ${end}) outside the torrent of ${this.totalLength} bytes`);
-    }
   }
 }
 

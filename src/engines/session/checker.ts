@@ -9,7 +9,7 @@ import type { Hasher, Segment } from '../../ports/hasher.js';
 import type { FileStat, Storage, StorageFile } from '../../ports/storage.js';
 import { Bitfield } from '../../util/bitfield.js';
 import { TorrentkitError, throwIfAborted } from '../../util/errors.js';
-import { spansOf, totalLength } from '../storage/spans.js';
+import { TorrentLayout } from '../../codecs/metainfo/layout.js';
 
 export interface CheckInput {
   files: readonly StorageFile[];
@@ -39,8 +39,9 @@ function equalAt(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number, n: nu
 /** Returns the pieces whose data on storage matches their hash. */
 export async function checkPieces(hasher: Hasher, input: CheckInput, options: CheckOptions = {}): Promise<Bitfield> {
   const { files, pieceLength, pieceHashes, storage, stats } = input;
-  const total = totalLength(files);
-  const count = Math.ceil(total / pieceLength);
+  const layout = new TorrentLayout(files, pieceLength);
+  const total = layout.totalLength;
+  const count = layout.pieceCount;
   if (pieceHashes.length !== count * 20) {
     throw new TorrentkitError('BT_ERR_CHECK_INPUT', `expected ${count} piece hashes, got ${pieceHashes.length / 20}`);
   }
@@ -49,7 +50,6 @@ export async function checkPieces(hasher: Hasher, input: CheckInput, options: Ch
   const jobBytes = Math.max(pieceLength, options.jobBytes ?? 8 * 1024 * 1024);
   const piecesPerJob = Math.max(1, Math.floor(jobBytes / pieceLength));
 
-  const pieceLen = (p: number) => Math.min(pieceLength, total - p * pieceLength);
   // 'disk': every byte is in files on disk (hashed by the workers); 'storage': some bytes are not in
   // their file but part of the piece is, so the storage may hold the rest aside (an unselected
   // file): read through the storage; 'none': nothing to check.
@@ -57,7 +57,7 @@ export async function checkPieces(hasher: Hasher, input: CheckInput, options: Ch
     if (input.only && !input.only.get(p)) return 'none';
     let onDisk = 0;
     let missing = 0;
-    for (const s of spansOf(files, p * pieceLength, pieceLen(p))) {
+    for (const s of layout.pieceSegments(p)) {
       if (files[s.file].pad) continue;
       if (stats[s.file].size >= s.fileOffset + s.length) onDisk++;
       else missing++;
@@ -89,7 +89,7 @@ export async function checkPieces(hasher: Hasher, input: CheckInput, options: Ch
     let digests: Uint8Array;
     try {
       if (fileBacked) {
-        const segments: Segment[] = spansOf(files, offset, length).map((s) =>
+        const segments: Segment[] = layout.segments(offset, offset + length).map((s) =>
           files[s.file].pad
             ? { kind: 'zeros', length: s.length }
             : { kind: 'file', path: storage.localPath!(s.file)!, offset: s.fileOffset, length: s.length },
@@ -116,7 +116,7 @@ export async function checkPieces(hasher: Hasher, input: CheckInput, options: Ch
   for (const p of viaStorage) {
     throwIfAborted(options.signal);
     try {
-      const data = await storage.read(p * pieceLength, pieceLen(p), { signal: options.signal });
+      const data = await storage.read(p * pieceLength, layout.pieceSize(p), { signal: options.signal });
       const digest = await hasher.hashBuffer(data, { algorithm: 'sha1' }, { signal: options.signal, transfer: true });
       if (equalAt(digest, 0, pieceHashes, p * 20, 20)) have.set(p);
       options.onProgress?.(data.length);

@@ -5,7 +5,7 @@
  */
 import type { FileStat, Storage, StorageFile } from '../../ports/storage.js';
 import { TorrentkitError } from '../../util/errors.js';
-import { spansOf, totalLength } from './spans.js';
+import { FileSpace } from '../../codecs/metainfo/layout.js';
 
 const CHUNK = 64 * 1024;
 
@@ -19,7 +19,11 @@ export class MemoryStorage implements Storage {
   private closed = false;
   private tick = 0;
 
+  /** The files as one byte space (layout math: codecs/metainfo/layout.ts). */
+  private readonly space: FileSpace;
+
   constructor(private readonly files: readonly StorageFile[]) {
+    this.space = new FileSpace(files);
     this.selected = files.map(() => true);
     this.fileWritten = files.map(() => false);
     this.mtimes = files.map(() => -1);
@@ -31,30 +35,29 @@ export class MemoryStorage implements Storage {
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     this.check();
-    if (offset < 0 || length < 0 || offset + length > totalLength(this.files)) {
+    if (offset < 0 || length < 0 || offset + length > this.space.totalLength) {
       throw new TorrentkitError('BT_ERR_STORAGE_RANGE', `range ${offset}+${length} outside the content`);
     }
     const out = new Uint8Array(length);
-    for (const s of spansOf(this.files, offset, length)) {
-      if (this.files[s.file].pad) continue;
-      const start = offset + s.bufferOffset;
+    // Pad files (BEP 47) are never stored: their bytes read as the zeros `out` starts with.
+    for (const s of this.space.segments(offset, offset + length, true)) {
+      const start = s.offset;
       if (!this.covered(start, s.length)) {
         throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `bytes ${start}+${s.length} were never written`);
       }
-      this.copyOut(start, out.subarray(s.bufferOffset, s.bufferOffset + s.length));
+      this.copyOut(start, out.subarray(s.offset - offset, s.offset - offset + s.length));
     }
     return out;
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
     this.check();
-    if (offset < 0 || offset + data.length > totalLength(this.files)) {
+    if (offset < 0 || offset + data.length > this.space.totalLength) {
       throw new TorrentkitError('BT_ERR_STORAGE_RANGE', `range ${offset}+${data.length} outside the content`);
     }
     this.tick++;
-    for (const s of spansOf(this.files, offset, data.length)) {
-      if (this.files[s.file].pad) continue;
-      this.copyIn(offset + s.bufferOffset, data.subarray(s.bufferOffset, s.bufferOffset + s.length));
+    for (const s of this.space.segments(offset, offset + data.length, true)) {
+      this.copyIn(s.offset, data.subarray(s.offset - offset, s.offset - offset + s.length));
       if (this.selected[s.file]) {
         this.fileWritten[s.file] = true;
         this.mtimes[s.file] = this.tick;
