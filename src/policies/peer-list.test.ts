@@ -31,3 +31,16 @@ test('bans, invalid ports, bounded size', () => {
   assert.ok(l.get('a:1'), 'manual peers are never evicted');
   assert.equal(l.add('::1', 5, 'dht') || l.get('[::1]:5') !== undefined, true);
 });
+
+test('retryNow: addresses we closed are candidates again at once; failed ones keep their backoff', () => {
+  const l = new PeerList({ retryBaseMs: 10_000 });
+  l.add('127.0.0.2', 1, 'tracker');
+  l.add('127.0.0.3', 1, 'tracker');
+  for (const k of ['127.0.0.2:1', '127.0.0.3:1']) l.connecting(k);
+  l.disconnected('127.0.0.2:1', 0, false);
+  l.disconnected('127.0.0.3:1', 0, true);
+  assert.deepEqual(l.candidates(5, 1).map((p) => p.host), []);
+  l.retryNow();
+  assert.deepEqual(l.candidates(5, 1).map((p) => p.host), ['127.0.0.2']);
+  assert.deepEqual(l.candidates(5, 10_000).map((p) => p.host).sort(), ['127.0.0.2', '127.0.0.3']);
+});

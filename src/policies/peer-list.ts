@@ -114,6 +114,15 @@ export class PeerList {
     }
   }
 
+  /**
+   * Addresses that did not fail become candidates again at once: the connections were ours to
+   * close (a pause, the startup check), and waiting out the usual retry delay would leave a
+   * resumed torrent idle for seconds. Failed addresses keep their backoff.
+   */
+  retryNow(): void {
+    for (const p of this.peers.values()) if (p.failures === 0) p.retryAt = DOUBLE_ZERO;
+  }
+
   ban(key: string): void {
     const p = this.peers.get(key);
     if (p) p.banned = true;

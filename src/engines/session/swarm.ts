@@ -209,5 +209,6 @@ export class Swarm {
   /** Allows connecting again after `close` (resume, or the end of a torrent's startup check). */
   reopen(): void {
     this.closed = false;
+    this.peerList.retryNow();
   }
 }
