@@ -4,7 +4,7 @@
  * `verify` rechecks data whatever the resume data says; remove with and without the data.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Client } from '../../src/adapters/node/client.js';
@@ -88,11 +88,23 @@ test('verify rechecks the data whatever the resume data says; remove keeps or de
   const file = join(dir, 'leech', 'v', 'y.bin');
   const resumeDir = join(dir, 'leech', '.torrentkit', 'resume');
   assert.ok(readdirSync(resumeDir).length > 0, 'resume data written at close');
-  // Corrupt one piece behind the resume data's back (same size; the mtime check is what a plain
-  // restart trusts, so keep that too by writing in place).
+  // Corrupt one piece behind the resume data's back: same size and the same mtime, which is what
+  // a restart compares before it trusts the resume data. The mtime is set to a whole second
+  // first (a restart rechecks and records it), so that it can be put back exactly.
+  const second = Math.floor(Date.now() / 1000) - 60;
+  utimesSync(file, second, second);
+  leecher = client(join(dir, 'leech'));
+  await (await leecher.add(content.torrent)).whenDone({ signal: AbortSignal.timeout(30_000) });
+  await leecher.close();
   const bytes = readFileSync(file);
   bytes.fill(0, 5 * 16 * 1024, 6 * 16 * 1024);
   writeFileSync(file, bytes);
+  utimesSync(file, second, second);
+  leecher = client(join(dir, 'leech'));
+  l = await leecher.add(content.torrent);
+  await l.whenDone({ signal: AbortSignal.timeout(30_000) });
+  assert.equal(l.stats().piecesVerified, content.meta.pieceCount, 'a plain restart trusts the resume data: nothing is hashed again');
+  await leecher.close();
   leecher = client(join(dir, 'leech'));
   t.after(() => leecher.close());
   l = await leecher.add(content.torrent, { verify: true });
