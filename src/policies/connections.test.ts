@@ -21,6 +21,18 @@ test('limits: global and per torrent, reservations released', () => {
   assert.equal(l.count('a'), 1);
 });
 
+test('limits: a torrent of its own limit (AddOptions.maxPeers) below the per-torrent one', () => {
+  const l = new ConnectionLimits({ maxGlobal: 10, maxPerTorrent: 4 });
+  l.setTorrentLimit('a', 1);
+  l.setTorrentLimit('b', 9);
+  assert.equal(l.reserve('a'), true);
+  assert.equal(l.reserve('a'), false, 'its own limit');
+  assert.equal(l.available('a'), 0);
+  assert.equal(l.limitOf('b'), 4, 'never above the per-torrent limit');
+  l.setTorrentLimit('a', undefined);
+  assert.equal(l.available('a'), 3);
+});
+
 test('self connection is recognised by peer id', () => {
   assert.equal(isSelfConnection(id(1), id(1)), true);
   assert.equal(isSelfConnection(id(1), id(2)), false);

@@ -27,15 +27,28 @@ export class ConnectionLimits {
   readonly maxPerTorrent: number;
   private total = 0;
   private readonly perTorrent = new Map<string, number>();
+  /** Torrents with a limit of their own, below `maxPerTorrent`. */
+  private readonly torrentMax = new Map<string, number>();
 
   constructor(options: ConnectionLimitsOptions = {}) {
     this.maxGlobal = options.maxGlobal ?? 200;
     this.maxPerTorrent = options.maxPerTorrent ?? 50;
   }
 
+  /** Gives `torrent` a limit of its own (the smaller of it and `maxPerTorrent` holds); undefined removes it. */
+  setTorrentLimit(torrent: string, max: number | undefined): void {
+    if (max === undefined) this.torrentMax.delete(torrent);
+    else this.torrentMax.set(torrent, Math.max(0, Math.floor(max)));
+  }
+
+  /** The connection limit of `torrent`. */
+  limitOf(torrent: string): number {
+    return Math.min(this.maxPerTorrent, this.torrentMax.get(torrent) ?? Number.POSITIVE_INFINITY);
+  }
+
   /** True when one more connection for `torrent` stays within both limits. */
   canOpen(torrent: string): boolean {
-    return this.total < this.maxGlobal && (this.perTorrent.get(torrent) ?? 0) < this.maxPerTorrent;
+    return this.total < this.maxGlobal && (this.perTorrent.get(torrent) ?? 0) < this.limitOf(torrent);
   }
 
   /** Counts a connection (or attempt) for `torrent` if the limits allow it; false otherwise. */
@@ -62,7 +75,7 @@ export class ConnectionLimits {
 
   /** How many more connections `torrent` may open now. */
   available(torrent: string): number {
-    return Math.max(0, Math.min(this.maxGlobal - this.total, this.maxPerTorrent - (this.perTorrent.get(torrent) ?? 0)));
+    return Math.max(0, Math.min(this.maxGlobal - this.total, this.limitOf(torrent) - (this.perTorrent.get(torrent) ?? 0)));
   }
 }
 

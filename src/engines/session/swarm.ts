@@ -34,6 +34,8 @@ export interface SwarmOptions {
   connectTimeoutMs?: number;
   /** Reserved bits of our handshake (default: the Wire's: extension protocol and fast extension). */
   wireFlags?: Partial<ReservedFlags>;
+  /** Most connections for this torrent, below the client's per-torrent limit. */
+  maxPeers?: number;
 }
 
 export interface SwarmHooks {
@@ -57,6 +59,7 @@ export class Swarm {
   ) {
     this.connections = new ConnectionSet<PeerSession>(options.peerId);
     this.id = toHex(options.infoHash);
+    deps.limits.setTorrentLimit(this.id, options.maxPeers);
   }
 
   get size(): number {

@@ -133,6 +133,7 @@ export class Torrent extends Emitter<TorrentEvents> {
         localAddress: deps.localAddress,
         // BEP 27: no DHT for private torrents, so no DHT bit either.
         wireFlags: meta.private ? undefined : deps.wireFlags,
+        maxPeers: options.maxPeers,
       },
       {
         onPeer: (p) => {
