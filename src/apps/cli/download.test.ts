@@ -154,6 +154,38 @@ test('download is interrupted by SIGINT: exit 130 and resume data saved; a .torr
   assert.equal(await seed.exit, 0);
 });
 
+test('seed a single file with --assume-complete; download with --download-limit, --max-peers, --keep-seeding: a JSON status a second', async (t) => {
+  const dir = tempDir(t);
+  const data = randomBytes(1_500_000);
+  writeFileSync(join(dir, 'one.bin'), data);
+  const seed = start(t, ['seed', '--no-dht', '--no-lsd', 'one.bin', '--torrent', 'one.torrent', '--assume-complete', '--json', '--port', '0', '--bind', '127.0.0.1'], dir);
+  const ready = await seed.next((o) => o.type === 'seeding');
+  const peer = `127.0.0.1:${ready.port}`;
+  // 500 kB/s: 1.5 MB takes about three seconds whatever the machine (it can only be slower).
+  const args = ['download', '--no-dht', '--no-lsd', 'one.torrent', '-o', 'out', '--peer', peer, '--port', '0', '--bind', '127.0.0.1'];
+  const dl = start(t, [...args, '--download-limit', '500k', '--max-peers', '1', '--keep-seeding', '--json'], dir);
+  const done = await dl.next((o) => o.type === 'done');
+  assert.deepEqual(readFileSync(join(dir, 'out', 'one.bin')), data);
+  assert.ok(Number(done.elapsedMs) >= 2_000, `the limit held: 1.5 MB in ${done.elapsedMs} ms at 500 kB/s`);
+  const statuses = dl.lines.filter((l) => l.type === 'status');
+  assert.ok(statuses.length >= 2, `${statuses.length} status lines`);
+  for (let i = 1; i < statuses.length; i++) {
+    const gap = Number(statuses[i].elapsedMs) - Number(statuses[i - 1].elapsedMs);
+    assert.ok(gap >= 900, `status lines a second apart (${gap} ms)`);
+  }
+  // --keep-seeding: still running (and serving) after done; a second downloader gets the file
+  // from it once the first seed process is gone (its one connection, --max-peers 1, is free).
+  assert.equal(dl.child.exitCode, null, 'keeps running after done');
+  seed.child.kill('SIGINT');
+  assert.equal(await seed.exit, 0);
+  const port = (dl.lines.find((l) => l.type === 'started') as { port: number }).port;
+  const second = start(t, ['download', '--no-dht', '--no-lsd', 'one.torrent', '-o', 'out2', '--peer', `127.0.0.1:${port}`, '--port', '0', '--bind', '127.0.0.1', '--quiet'], dir);
+  assert.equal(await second.exit, 0, second.stderr());
+  assert.deepEqual(readFileSync(join(dir, 'out2', 'one.bin')), data);
+  dl.child.kill('SIGINT');
+  assert.equal(await dl.exit, 0, 'a kept seed ends with 0 on SIGINT');
+});
+
 test('download and seed report errors as one line with a code', (t) => {
   const dir = tempDir(t);
   content(dir);
