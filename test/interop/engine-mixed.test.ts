@@ -1,30 +1,44 @@
 /**
  * A mixed swarm on loopback: one libtorrent seeder (upload limited, so the leechers must trade
  * among themselves) and three leechers, torrentkit, libtorrent and aria2, that find each other
- * through a torrentkit HTTP tracker. Everyone completes with correct files, and torrentkit uploads
- * to the others.
+ * through a tracker: torrentkit's HTTP tracker, and opentracker (Debian's). Everyone completes
+ * with correct files, and torrentkit uploads to the others.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { startTracker } from '../../src/adapters/node/tracker-server.js';
+import { decode } from '../../src/codecs/bencode/decode.js';
+import { encode } from '../../src/codecs/bencode/encode.js';
+import type { BDict } from '../../src/codecs/bencode/types.js';
 import { assertSameFiles, startAria2, startLibtorrent, tkClient, within, writeTorrent } from '../helpers/peers.js';
 import { makeContent } from '../helpers/swarm.js';
-import { freePort } from '../helpers/trackers.js';
+import { freePort, startOpentracker } from '../helpers/trackers.js';
 import { requireLibtorrent, requireTool, tempDir } from '../helpers/tools.js';
 
 const FILES = { 'a.bin': 1_800_000, 'sub/b.bin': 2_300_000, 'sub/c.bin': 11, 'd.bin': 250_000 };
 
-test('mixed swarm: torrentkit, libtorrent and aria2 leechers and a libtorrent seeder; torrentkit uploads to the others', { timeout: 180_000 }, async (t) => {
-  if (!requireLibtorrent(t) || !requireTool(t, 'aria2c')) return;
-  const tracker = await startTracker({ httpPort: 0, host: '127.0.0.1', store: 'memory:', intervalS: 2 });
-  t.after(() => tracker.close());
+async function mixedSwarm(t: TestContext, trackerKind: 'torrentkit' | 'opentracker'): Promise<void> {
+  if (!requireLibtorrent(t) || !requireTool(t, 'aria2c') || (trackerKind === 'opentracker' && !requireTool(t, 'opentracker', ['sh', ['-c', 'command -v opentracker']]))) return;
   const dir = tempDir(t, 'tk-eng-mixed-');
-  const content = await makeContent(join(dir, 'seed'), 'album', FILES, {
-    pieceLength: 64 * 1024,
-    announce: [`http://127.0.0.1:${tracker.httpPort}/announce`],
-  });
+  const made = await makeContent(join(dir, 'seed'), 'album', FILES, { pieceLength: 64 * 1024 });
+  let announce: string;
+  if (trackerKind === 'torrentkit') {
+    const tracker = await startTracker({ httpPort: 0, host: '127.0.0.1', store: 'memory:', intervalS: 2 });
+    t.after(() => tracker.close());
+    announce = `http://127.0.0.1:${tracker.httpPort}/announce`;
+  } else {
+    // opentracker tracks only the info hashes on its list; its interval is its own (30 min), so
+    // peers find the ones that announced before them.
+    const tracker = await startOpentracker(mkdtempSync(join(dir, 'ot-')), [made.meta.id]);
+    t.after(() => tracker.stop());
+    announce = `http://127.0.0.1:${tracker.port}/announce`;
+  }
+  // The announce URL is outside the info dictionary: same info hash, same pieces.
+  const top = decode(made.torrent) as BDict;
+  top.announce = new TextEncoder().encode(announce);
+  const content = { ...made, torrent: encode(top) };
   const torrentPath = writeTorrent(content, dir);
   await startLibtorrent(t, torrentPath, join(dir, 'seed'), '127.0.0.1', 1_000_000);
   const tk = tkClient(join(dir, 'tk'), { localAddress: '127.0.0.2', bindAddress: '127.0.0.2', trackerRetryMs: 1000 });
@@ -47,4 +61,8 @@ test('mixed swarm: torrentkit, libtorrent and aria2 leechers and a libtorrent se
   assert.ok(st.uploaded > 0, `torrentkit uploaded ${st.uploaded} bytes to the other leechers`);
   assert.ok([...clients].some((c) => c.includes('127.0.0.3')) && [...clients].some((c) => c.includes('127.0.0.4')), 'torrentkit met both leechers');
   t.diagnostic(`torrentkit uploaded ${st.uploaded} B; peers: ${[...clients].join(', ')}`);
-});
+}
+
+test('mixed swarm through torrentkit\'s tracker: torrentkit, libtorrent and aria2 leechers and a libtorrent seeder; torrentkit uploads to the others', { timeout: 180_000 }, (t) => mixedSwarm(t, 'torrentkit'));
+
+test('mixed swarm through opentracker: torrentkit, libtorrent and aria2 leechers and a libtorrent seeder; torrentkit uploads to the others', { timeout: 180_000 }, (t) => mixedSwarm(t, 'opentracker'));
