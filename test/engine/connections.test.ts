@@ -65,3 +65,28 @@ test('connection limits hold; a peer given its own address, or two peers diallin
   assert.equal([...ta.connectedPeers].filter((p) => p.host === '127.0.0.2').length, 0, 'no connection to itself');
   assert.equal([...tb.connectedPeers].filter((p) => p.host === '127.0.0.2').length, 1);
 });
+
+test('upload slots: a seeder with one slot unchokes one leecher by tit-for-tat and one optimistically, not three', async (t) => {
+  const dir = tempDir(t);
+  const content = await makeContent(join(dir, 'seed'), 'slots', { 'a.bin': 2_000_000 }, { pieceLength: 16 * 1024 });
+  const unchokedBy = async (slots: number | undefined): Promise<number> => {
+    const seeder = client(join(dir, 'seed'), { uploadLimit: 200_000, ...(slots === undefined ? {} : { uploadSlots: slots }) });
+    const s = await seeder.add(content.torrent);
+    await s.whenDone();
+    const leechers = [2, 3, 4].map((n) => client(join(dir, `l${n}-${slots}`), { localAddress: `127.0.0.${n}`, bindAddress: `127.0.0.${n}` }));
+    try {
+      for (const l of leechers) await l.add(content.torrent, { peers: [`127.0.0.1:${seeder.port}`] });
+      let most = 0;
+      for (let i = 0; i < 40; i++) {
+        await sleep(50);
+        most = Math.max(most, [...s.connectedPeers].filter((p) => !p.wire.amChoking).length);
+      }
+      assert.equal(s.stats().peers, 3, 'all three leechers connected');
+      return most;
+    } finally {
+      await Promise.all([seeder.close(), ...leechers.map((l) => l.close())]);
+    }
+  };
+  assert.equal(await unchokedBy(1), 2, 'one regular slot and the optimistic unchoke');
+  assert.equal(await unchokedBy(undefined), 3, 'the default (8 slots) unchokes all three');
+});

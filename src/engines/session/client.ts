@@ -49,6 +49,8 @@ export interface SessionOptions {
   /** Client-wide rate limits in bytes per second (0: unlimited). */
   downloadLimit?: number;
   uploadLimit?: number;
+  /** Regular upload slots of each torrent unless its AddOptions say otherwise (default 8). */
+  uploadSlots?: number;
 }
 
 export interface SessionEvents {
@@ -160,7 +162,7 @@ export class Session extends Emitter<SessionEvents> {
         peerExtensions: (t: Torrent, p: PeerSession) => attachPeerExtensions(t, p, { clock: this.deps.clock, ...this.deps.extensions }),
       },
       meta,
-      { ...options, path: options.path ?? this.options.path },
+      { ...options, path: options.path ?? this.options.path, uploadSlots: options.uploadSlots ?? this.options.uploadSlots },
     );
     this.torrents.set(id, torrent);
     torrent.once('removed', () => {

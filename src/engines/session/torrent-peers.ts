@@ -12,13 +12,12 @@ import type { Transfer } from './transfer.js';
 import type { PeerInfo, TorrentState, TorrentStats } from './types.js';
 import type { Uploader } from './uploader.js';
 
+/** Regular upload slots per torrent unless the torrent says otherwise (AddOptions.uploadSlots). */
+export const DEFAULT_UPLOAD_SLOTS = 8;
+
 export class TorrentPeers {
   private readonly peers = new Set<PeerSession>();
-  /**
-   * Eight regular upload slots, libtorrent's default (`unchoke_slots_limit`); mainline's four
-   * leave half of a small swarm waiting for an optimistic unchoke.
-   */
-  private readonly choker = new Choker<PeerSession>({ uploadSlots: 8 });
+  private readonly choker: Choker<PeerSession>;
   private rechokeSoon = false;
 
   constructor(
@@ -27,7 +26,12 @@ export class TorrentPeers {
     private readonly transfer: Transfer,
     private readonly uploader: Uploader,
     private readonly hooks: { connected(info: PeerInfo): void; disconnected(info: PeerInfo, reason: string): void },
-  ) {}
+    options: { uploadSlots?: number } = {},
+  ) {
+    // Eight regular upload slots by default, libtorrent's (`unchoke_slots_limit`); mainline's four
+    // leave half of a small swarm waiting for an optimistic unchoke.
+    this.choker = new Choker<PeerSession>({ uploadSlots: options.uploadSlots ?? DEFAULT_UPLOAD_SLOTS });
+  }
 
   /** A peer passed its handshake: hook up its events and tell it what we have. */
   attach(peer: PeerSession): void {

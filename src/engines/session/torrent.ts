@@ -143,10 +143,17 @@ export class Torrent extends Emitter<TorrentEvents> {
         onPeerClosed: (p, close) => this.peers.detach(p, close.reason),
       },
     );
-    this.peers = new TorrentPeers({ clock: deps.clock, rng: deps.rng }, this, this.transfer, this.uploader, {
-      connected: (info) => this.emit('peerConnected', info),
-      disconnected: (info, reason) => this.emit('peerDisconnected', info, reason),
-    });
+    this.peers = new TorrentPeers(
+      { clock: deps.clock, rng: deps.rng },
+      this,
+      this.transfer,
+      this.uploader,
+      {
+        connected: (info) => this.emit('peerConnected', info),
+        disconnected: (info, reason) => this.emit('peerDisconnected', info, reason),
+      },
+      { uploadSlots: options.uploadSlots },
+    );
     // No connections while the startup check runs (they would fetch pieces the check then finds
     // on disk): peers given now are only remembered; run() opens the swarm.
     this.swarm.close();

@@ -93,6 +93,8 @@ export interface AddOptions {
   uploadLimit?: number;
   /** Most connections for this torrent. */
   maxPeers?: number;
+  /** Peers unchoked by the choker's regular slots (tit-for-tat), besides the optimistic one (default 8). */
+  uploadSlots?: number;
   /** Extra trackers (tiers of one) beyond the torrent's. */
   trackers?: readonly string[];
   signal?: AbortSignal;
