@@ -7,14 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Client } from '../../src/adapters/node/client.js';
 import { isTorrentkitError } from '../../src/util/errors.js';
 import { makeContent } from '../helpers/swarm.js';
+import { tkClient as client } from '../helpers/peers.js';
 import { tempDir } from '../helpers/tools.js';
-
-function client(path: string, extra: Record<string, unknown> = {}): Client {
-  return new Client({ lsd: false, dht: false, path, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1, ...extra });
-}
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })

@@ -6,15 +6,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Client } from '../../src/adapters/node/client.js';
 import type { Torrent } from '../../src/engines/session/torrent.js';
 import { makeContent } from '../helpers/swarm.js';
+import { tkClient as client } from '../helpers/peers.js';
 import { tempDir } from '../helpers/tools.js';
 import { freePort } from '../helpers/trackers.js';
-
-function client(path: string, extra: Record<string, unknown> = {}): Client {
-  return new Client({ lsd: false, dht: false, path, port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1, ...extra });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
