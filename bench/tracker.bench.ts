@@ -6,7 +6,9 @@
  * measured twice: at saturation (wrk, and the UDP generator's closed loop) and in an open loop at
  * half torrentkit's saturated rate (lib/open-loop.c: no pauses of its own, kernel receive times).
  * On this shared machine every target gets the same rule: the better of two saturated runs, the
- * median of three fixed-load p99s. BENCH_SECONDS sets the length of each load run (default 5).
+ * median of three fixed-load p99s. BENCH_SECONDS sets the length of each load run (default 5);
+ * BENCH_HTTP_RATE and BENCH_UDP_RATE fix the offered loads of the latency runs (to compare builds
+ * at the same load).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -198,8 +200,8 @@ interface Figures {
 }
 
 /** Offered loads of the open-loop latency runs, fixed by the first (torrentkit memory) measurement. */
-let fixedUdpRate: number | undefined;
-let fixedHttpRate: number | undefined;
+let fixedUdpRate: number | undefined = Number(process.env.BENCH_UDP_RATE) || undefined;
+let fixedHttpRate: number | undefined = Number(process.env.BENCH_HTTP_RATE) || undefined;
 
 /** The run with the higher rate (a failed answer in any run voids the figure: see measure). */
 function best<T extends { perSecond: number }>(runs: readonly T[]): T {
