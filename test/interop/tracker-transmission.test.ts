@@ -4,6 +4,11 @@
  * (10.213.x.1 and 10.213.x.2, nothing on the host's interfaces): the tracker (HTTP and UDP) and
  * a libtorrent seeder live in one, transmission-cli in the other. Needs root and iproute2; each
  * case takes about 15 s.
+ *
+ * aria2 through the UDP tracker runs here too: aria2 sends UDP tracker requests only through its
+ * DHT socket, so its DHT must be on, which the tests on the host never allow. In the second
+ * namespace nothing but the veth pair exists, and aria2 starts with no DHT entry point and an
+ * empty routing table: its DHT has nobody to talk to.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -122,6 +127,72 @@ async function transmissionDownload(t: TestContext, scheme: 'http' | 'udp', subn
   assert.ok(Object.keys(s.clients).some((c) => c.startsWith('TR')), `transmission announced: ${stats.stdout}`);
 }
 
+async function aria2UdpDownload(t: TestContext, subnet: number): Promise<void> {
+  const dir = tempDir(t);
+  const ns = namespaces(t, subnet);
+  const port = 8000;
+  const tracker = spawn('ip', ['netns', 'exec', ns.a, process.execPath, join(ROOT, 'bin/torrentkit.js'), 'tracker', '--bind', ns.ipA, '--http-port', String(port), '--udp-port', String(port), '--store', 'memory:', '--interval', '5'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  own(t, tracker);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('tracker did not start')), 20_000);
+    tracker.stdout!.once('data', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const url = `udp://${ns.ipA}:${port}/announce`;
+  mkdirSync(join(dir, 'seed'));
+  mkdirSync(join(dir, 'leech'));
+  const data = randomBytes(1024 * 1024 + 333);
+  writeFileSync(join(dir, 'seed', 'payload.bin'), data);
+  const torrent = join(dir, 'x.torrent');
+  const made = spawnSync(PYTHON, [LT, 'make', join(dir, 'seed', 'payload.bin'), torrent, url], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const seeder = spawn('ip', ['netns', 'exec', ns.a, PYTHON, LT, 'seed', torrent, join(dir, 'seed')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LT_LISTEN: `${ns.ipA}:6881` },
+  });
+  own(t, seeder);
+  let log = '';
+  const args = [
+    '--enable-dht=true', // its socket carries the UDP tracker requests
+    '--dht-listen-port=6882',
+    `--dht-file-path=${join(dir, 'dht.dat')}`,
+    '--enable-dht6=false',
+    '--bt-enable-lpd=false',
+    '--enable-peer-exchange=false',
+    `--dir=${join(dir, 'leech')}`,
+    '--listen-port=6883',
+    `--interface=${ns.ipB}`,
+    '--seed-time=0',
+    '--bt-tracker-connect-timeout=5',
+    '--bt-tracker-interval=2',
+    '--file-allocation=none',
+    '--console-log-level=warn',
+    '--summary-interval=0',
+    torrent,
+  ];
+  const leecher = spawn('ip', ['netns', 'exec', ns.b, 'aria2c', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  own(t, leecher);
+  leecher.stdout!.on('data', (d) => (log += String(d)));
+  leecher.stderr!.on('data', (d) => (log += String(d)));
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => resolve(-1), 60_000);
+    leecher.once('exit', (c) => {
+      clearTimeout(timer);
+      resolve(c);
+    });
+  });
+  assert.equal(code, 0, log);
+  assert.ok(readFileSync(join(dir, 'leech', 'payload.bin')).equals(data), 'aria2 downloaded the exact bytes through the UDP tracker');
+  const stats = spawnSync('ip', ['netns', 'exec', ns.a, process.execPath, '-e', `fetch('http://${ns.ipA}:${port}/stats.json').then(r=>r.text()).then(console.log)`], { encoding: 'utf8' });
+  const s = JSON.parse(stats.stdout) as { announces: Record<string, number>; clients: Record<string, number> };
+  assert.ok(s.announces.udp >= 2, stats.stdout);
+  assert.ok(Object.keys(s.clients).some((c) => c.startsWith('aria2 ')), `aria2 announced: ${stats.stdout}`);
+}
+
 function canRun(t: TestContext): boolean {
   // Creating namespaces and veth pairs stalls WebRTC (node-datachannel) peers that start at the
   // same moment in other test files, so this runs only when asked:
@@ -147,4 +218,9 @@ test('Transmission downloads from libtorrent through the HTTP tracker (network n
 test('Transmission downloads from libtorrent through the UDP tracker (network namespaces)', { timeout: 120_000 }, async (t) => {
   if (!canRun(t)) return;
   await transmissionDownload(t, 'udp', (process.pid % 200) + 1);
+});
+
+test('aria2 downloads from libtorrent through the UDP tracker (network namespaces, aria2 DHT with no one to reach)', { timeout: 120_000 }, async (t) => {
+  if (!canRun(t) || !requireTool(t, 'aria2c')) return;
+  await aria2UdpDownload(t, ((process.pid + 100) % 200) + 1);
 });

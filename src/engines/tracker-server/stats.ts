@@ -3,6 +3,7 @@
  * announce rate over the last minute, and client software seen (BEP 20 peer id prefixes).
  */
 import type { Clock } from '../../ports/clock.js';
+import { parsePeerId } from '../../codecs/wire/peer-id.js';
 
 export type Transport = 'http' | 'udp' | 'ws';
 
@@ -21,7 +22,11 @@ export interface StatsSnapshot {
   uptimeS: number;
 }
 
-/** Names a client from its peer id: Azureus style `-XX1234-` (BEP 20) or Shadow style `S58B----`. */
+/**
+ * Names a client from its peer id: Azureus style `-XX1234-` (BEP 20) as its six characters (the
+ * usual case, on every announce, without a parse), any other style the wire's peer id parser
+ * knows (mainline, aria2, Shadow style...) by name and version.
+ */
 export function clientOf(peerId: Uint8Array): string {
   if (peerId.length >= 8 && peerId[0] === 0x2d && peerId[7] === 0x2d) {
     let printable = true;
@@ -35,8 +40,8 @@ export function clientOf(peerId: Uint8Array): string {
     }
     return s;
   }
-  const c = peerId[0];
-  return c >= 0x41 && c <= 0x5a ? `${String.fromCharCode(c)} (shadow style)` : 'unknown';
+  const known = parsePeerId(peerId);
+  return known ? `${known.name} ${known.version}` : 'unknown';
 }
 
 export class TrackerStats {
