@@ -165,8 +165,9 @@ test('aria2 seeds to libtorrent through the HTTP tracker', { timeout: 120_000 },
   await swarm(t, 'http', 'aria2', 'libtorrent');
 });
 
-// aria2 speaks UDP tracker only through its DHT socket, and DHT stays off in tests: libtorrent
-// plays both sides over UDP.
+// aria2 speaks UDP tracker only through its DHT socket, and DHT stays off in tests on the host:
+// libtorrent plays both sides over UDP here; aria2 over UDP runs in network namespaces
+// (tracker-transmission.test.ts).
 test('libtorrent seeds to libtorrent through the UDP tracker', { timeout: 120_000 }, async (t) => {
   if (!requireLibtorrent(t)) return;
   await swarm(t, 'udp', 'libtorrent', 'libtorrent');
