@@ -68,7 +68,22 @@ function namespaces(t: TestContext, subnet: number): { a: string; b: string; ipA
   return { a, b, ipA, ipB };
 }
 
-async function transmissionDownload(t: TestContext, scheme: 'http' | 'udp', subnet: number): Promise<void> {
+interface TrackedSwarm {
+  dir: string;
+  ns: ReturnType<typeof namespaces>;
+  /** The torrent file (its announce URL is the tracker's, over `scheme`). */
+  torrent: string;
+  data: Buffer;
+  /** The tracker's /stats.json, fetched from inside its namespace. */
+  stats(): { announces: Record<string, number>; clients: Record<string, number>; raw: string };
+}
+
+/**
+ * Namespace A holds the torrentkit tracker (HTTP and UDP on port 8000) and a libtorrent seeder of
+ * `size` random bytes whose torrent announces to it over `scheme`; namespace B is left for the
+ * leecher.
+ */
+async function trackedSwarm(t: TestContext, scheme: 'http' | 'udp', subnet: number, size: number): Promise<TrackedSwarm> {
   const dir = tempDir(t);
   const ns = namespaces(t, subnet);
   const port = 8000;
@@ -86,8 +101,7 @@ async function transmissionDownload(t: TestContext, scheme: 'http' | 'udp', subn
   const url = scheme === 'http' ? `http://${ns.ipA}:${port}/announce` : `udp://${ns.ipA}:${port}/announce`;
   mkdirSync(join(dir, 'seed'));
   mkdirSync(join(dir, 'leech'));
-  mkdirSync(join(dir, 'tr-config'));
-  const data = randomBytes(1024 * 1024 + 777);
+  const data = randomBytes(size);
   writeFileSync(join(dir, 'seed', 'payload.bin'), data);
   const torrent = join(dir, 'x.torrent');
   const made = spawnSync(PYTHON, [LT, 'make', join(dir, 'seed', 'payload.bin'), torrent, url], { encoding: 'utf8' });
@@ -97,6 +111,16 @@ async function transmissionDownload(t: TestContext, scheme: 'http' | 'udp', subn
     env: { ...process.env, LT_LISTEN: `${ns.ipA}:6881` },
   });
   own(t, seeder);
+  const stats = () => {
+    const r = spawnSync('ip', ['netns', 'exec', ns.a, process.execPath, '-e', `fetch('http://${ns.ipA}:${port}/stats.json').then(r=>r.text()).then(console.log)`], { encoding: 'utf8' });
+    return { ...(JSON.parse(r.stdout) as { announces: Record<string, number>; clients: Record<string, number> }), raw: r.stdout };
+  };
+  return { dir, ns, torrent, data, stats };
+}
+
+async function transmissionDownload(t: TestContext, scheme: 'http' | 'udp', subnet: number): Promise<void> {
+  const { dir, ns, torrent, data, stats } = await trackedSwarm(t, scheme, subnet, 1024 * 1024 + 777);
+  mkdirSync(join(dir, 'tr-config'));
   writeFileSync(
     join(dir, 'tr-config', 'settings.json'),
     JSON.stringify({
@@ -121,40 +145,13 @@ async function transmissionDownload(t: TestContext, scheme: 'http' | 'udp', subn
     ok = existsSync(out) && statSync(out).size === data.length && readFileSync(out).equals(data);
   }
   assert.ok(ok, 'transmission downloaded the exact bytes through the tracker');
-  const stats = spawnSync('ip', ['netns', 'exec', ns.a, process.execPath, '-e', `fetch('http://${ns.ipA}:${port}/stats.json').then(r=>r.text()).then(console.log)`], { encoding: 'utf8' });
-  const s = JSON.parse(stats.stdout) as { announces: Record<string, number>; clients: Record<string, number> };
-  assert.ok(s.announces[scheme] >= 2, stats.stdout);
-  assert.ok(Object.keys(s.clients).some((c) => c.startsWith('TR')), `transmission announced: ${stats.stdout}`);
+  const s = stats();
+  assert.ok(s.announces[scheme] >= 2, s.raw);
+  assert.ok(Object.keys(s.clients).some((c) => c.startsWith('TR')), `transmission announced: ${s.raw}`);
 }
 
 async function aria2UdpDownload(t: TestContext, subnet: number): Promise<void> {
-  const dir = tempDir(t);
-  const ns = namespaces(t, subnet);
-  const port = 8000;
-  const tracker = spawn('ip', ['netns', 'exec', ns.a, process.execPath, join(ROOT, 'bin/torrentkit.js'), 'tracker', '--bind', ns.ipA, '--http-port', String(port), '--udp-port', String(port), '--store', 'memory:', '--interval', '5'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  own(t, tracker);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('tracker did not start')), 20_000);
-    tracker.stdout!.once('data', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  const url = `udp://${ns.ipA}:${port}/announce`;
-  mkdirSync(join(dir, 'seed'));
-  mkdirSync(join(dir, 'leech'));
-  const data = randomBytes(1024 * 1024 + 333);
-  writeFileSync(join(dir, 'seed', 'payload.bin'), data);
-  const torrent = join(dir, 'x.torrent');
-  const made = spawnSync(PYTHON, [LT, 'make', join(dir, 'seed', 'payload.bin'), torrent, url], { encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
-  const seeder = spawn('ip', ['netns', 'exec', ns.a, PYTHON, LT, 'seed', torrent, join(dir, 'seed')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LT_LISTEN: `${ns.ipA}:6881` },
-  });
-  own(t, seeder);
+  const { dir, ns, torrent, data, stats } = await trackedSwarm(t, 'udp', subnet, 1024 * 1024 + 333);
   let log = '';
   const args = [
     '--enable-dht=true', // its socket carries the UDP tracker requests
@@ -187,10 +184,9 @@ async function aria2UdpDownload(t: TestContext, subnet: number): Promise<void> {
   });
   assert.equal(code, 0, log);
   assert.ok(readFileSync(join(dir, 'leech', 'payload.bin')).equals(data), 'aria2 downloaded the exact bytes through the UDP tracker');
-  const stats = spawnSync('ip', ['netns', 'exec', ns.a, process.execPath, '-e', `fetch('http://${ns.ipA}:${port}/stats.json').then(r=>r.text()).then(console.log)`], { encoding: 'utf8' });
-  const s = JSON.parse(stats.stdout) as { announces: Record<string, number>; clients: Record<string, number> };
-  assert.ok(s.announces.udp >= 2, stats.stdout);
-  assert.ok(Object.keys(s.clients).some((c) => c.startsWith('aria2 ')), `aria2 announced: ${stats.stdout}`);
+  const s = stats();
+  assert.ok(s.announces.udp >= 2, s.raw);
+  assert.ok(Object.keys(s.clients).some((c) => c.startsWith('aria2 ')), `aria2 announced: ${s.raw}`);
 }
 
 function canRun(t: TestContext): boolean {
