@@ -91,7 +91,7 @@ test('SQLite after kill -9: what was announced a flush before the crash is still
   const c1 = new HttpTrackerClient({ http: nodeHttpGet }, `http://127.0.0.1:${first.httpPort}/announce`);
   await c1.announce({ infoHash: hash, peerId: peer(1), port: 7001, uploaded: 0, downloaded: 0, left: 0, event: 'completed', numwant: 10, key: 1 });
   await c1.announce({ infoHash: hash, peerId: peer(2), port: 7002, uploaded: 0, downloaded: 0, left: 9, event: 'started', numwant: 10, key: 2 });
-  // Writes are batched once a second (README): two flushes later, no clean stop.
+  // Writes are batched ten times a second (README): well after a flush, no clean stop.
   await new Promise((resolve) => setTimeout(resolve, 2500));
   const exited = new Promise((resolve) => first.proc.once('exit', resolve));
   first.proc.kill('SIGKILL');

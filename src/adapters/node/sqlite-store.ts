@@ -30,6 +30,14 @@ CREATE TABLE IF NOT EXISTS peers (
 CREATE INDEX IF NOT EXISTS peers_expiry ON peers (expires_at);
 `;
 
+/**
+ * Milliseconds between batched writes. Small batches keep the writer thread's bursts short: at a
+ * fixed 20,000 HTTP announces/s, a batch a second put the answers' p99 at 3.7-14.5 ms (three of
+ * six runs above 12 ms), a batch every 100 ms at 2.5-5.1 ms, for the same saturated rate. In WAL
+ * mode with synchronous=NORMAL a commit does not sync the disk, so ten a second cost little.
+ */
+const FLUSH_MS = 100;
+
 /** How long close() waits for the writer thread to write the last batch and close the file. */
 const CLOSE_TIMEOUT_MS = 30_000;
 
@@ -38,7 +46,7 @@ const MAX_RECORD_BYTES = 64 + 64;
 
 export interface SqliteStoreOptions {
   path: string;
-  /** Milliseconds between batched writes. */
+  /** Milliseconds between batched writes (default FLUSH_MS). */
   flushMs?: number;
 }
 
@@ -80,7 +88,7 @@ export class SqliteSwarmStore implements SwarmStore {
     this.writer.on('exit', () => (this.writerGone = true));
     // An idle writer must not keep the process alive; close() waits for it explicitly.
     this.writer.unref();
-    this.stopFlush = deps.clock.setInterval(() => this.flush(), options.flushMs ?? 1000);
+    this.stopFlush = deps.clock.setInterval(() => this.flush(), options.flushMs ?? FLUSH_MS);
   }
 
   private post(m: SqliteWriterMessage, transfer: ArrayBuffer[] = []): void {
