@@ -18,8 +18,9 @@ import { sha1 } from '../src/util/sha.js';
 import { freePort, startOpentracker, startRedisServer } from '../test/helpers/trackers.js';
 import { announceMix, announcePath } from './lib/announce-mix.js';
 import { cliArgs } from './lib/cli.js';
-import { httpOpenLoop, stealMs, udpOpenLoop } from './lib/open-loop.js';
+import { httpOpenLoop, udpOpenLoop } from './lib/open-loop.js';
 import { printReport, type Row } from './lib/report.js';
+import { median, stolen } from './lib/timing.js';
 import { udpLoad } from './lib/udp-load.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -208,20 +209,9 @@ function best<T extends { perSecond: number }>(runs: readonly T[]): T {
   return runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
 }
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 function sum<K extends string>(runs: readonly Record<K, number>[], key: K): number {
   return runs.reduce((n, r) => n + r[key], 0);
-}
-
-/** A load run with the CPU time the host took from the machine meanwhile (see open-loop.ts). */
-async function stolen<T>(run: () => T | Promise<T>): Promise<T & { stealMs: number }> {
-  const before = stealMs();
-  const r = await run();
-  return { ...r, stealMs: stealMs() - before };
 }
 
 const steal = (r: { stealMs: number }) => (r.stealMs > 0 ? ` (steal ${r.stealMs} ms)` : '');
@@ -262,7 +252,8 @@ async function measure(start: () => Promise<Target>, memory: boolean): Promise<F
     const h = best(hs);
     console.log(`${t.name}: HTTP ${rates(hs)} p99 ${h.p99Ms.toFixed(2)} ms (saturated, the better run), ${sum(hs, 'errors')} failed${h.errors ? ` (${h.sample})` : ''}${h.socketErrors ? `, ${h.socketErrors} socket errors` : ''} [load ${load()}]`);
     fixedHttpRate ??= Math.round(h.perSecond / 2);
-    const hfs = [0, 1, 2].map(() => httpOpenLoop({ port: t.port, hashes, peers: PEERS, durationMs: SECONDS * 1000, rate: fixedHttpRate!, connections: 64 }));
+    const fixedHttp = () => stolen(() => httpOpenLoop({ port: t.port, hashes, peers: PEERS, durationMs: SECONDS * 1000, rate: fixedHttpRate!, connections: 64 }));
+    const hfs = [await fixedHttp(), await fixedHttp(), await fixedHttp()];
     const hf = { p99Ms: median(hfs.map((r) => r.p99Ms)), errors: sum(hfs, 'errors'), reconnects: sum(hfs, 'reconnects'), requests: sum(hfs, 'requests') };
     console.log(`${t.name}: HTTP at ${fixedHttpRate}/s offered: p99 ${p99s(hfs)} ms (median ${hf.p99Ms.toFixed(2)}), ${hf.errors} failed${hf.errors ? ` (${hfs.find((r) => r.errors)?.sample})` : ''}, ${sum(hfs, 'lost')} lost [load ${load()}]`);
     // Reconnecting per request, the generator sets the pace: no latency figure for such a server.
@@ -274,7 +265,8 @@ async function measure(start: () => Promise<Target>, memory: boolean): Promise<F
     const u = best(us);
     console.log(`${t.name}: UDP ${rates(us)} p99 ${u.p99Ms.toFixed(2)} ms (saturated, the better run), ${sum(us, 'errors')} failed${u.errors ? ` (${u.sample})` : ''}, ${sum(us, 'lost')} lost [load ${load()}]`);
     fixedUdpRate ??= Math.round(u.perSecond / 2);
-    const fs = [0, 1, 2].map(() => udpOpenLoop({ port: t.port, hashes, peers: PEERS, durationMs: SECONDS * 1000, rate: fixedUdpRate! }));
+    const fixedUdp = () => stolen(() => udpOpenLoop({ port: t.port, hashes, peers: PEERS, durationMs: SECONDS * 1000, rate: fixedUdpRate! }));
+    const fs = [await fixedUdp(), await fixedUdp(), await fixedUdp()];
     const f = { p99Ms: median(fs.map((r) => r.p99Ms)), errors: sum(fs, 'errors') };
     console.log(`${t.name}: UDP at ${fixedUdpRate}/s offered: p99 ${p99s(fs)} ms (median ${f.p99Ms.toFixed(2)}), ${f.errors} failed${f.errors ? ` (${fs.find((r) => r.errors)?.sample})` : ''}, ${sum(fs, 'lost')} lost [load ${load()}]`);
     const httpErrors = sum(hs, 'errors');

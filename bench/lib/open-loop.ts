@@ -6,7 +6,7 @@
  * server's latency (a Node generator added 2-4 ms to opentracker's p99 this way).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../test/helpers/tools.js';
 import { announceMix, announcePath } from './announce-mix.js';
@@ -19,23 +19,6 @@ export interface OpenLoopResult extends UdpLoadResult {
    * makes the generator reconnect per request, and then the generator, not the server, sets the pace.
    */
   reconnects: number;
-  /**
-   * CPU time the hypervisor took from this virtual machine during the run (the steal column of
-   * /proc/stat, all CPUs, ms; NaN where the kernel does not report it): a stall of the host shows
-   * here, not in the server.
-   */
-  stealMs: number;
-}
-
-/** Steal time of all CPUs so far, ms (NaN when unknown). */
-export function stealMs(): number {
-  try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
-    // cpu user nice system idle iowait irq softirq steal ...; USER_HZ is 100 on Linux.
-    return cpu[0] === 'cpu' && cpu.length > 8 ? Number(cpu[8]) * 10 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 const SOURCE = join(ROOT, 'bench/lib/open-loop.c');
@@ -79,15 +62,13 @@ function run(args: string[], input: Uint8Array, durationMs: number): OpenLoopRes
   const binary = openLoopBinary();
   const file = join(OUT_DIR, `requests-${process.pid}.bin`);
   writeFileSync(file, input);
-  const steal0 = stealMs();
   const r = spawnSync(binary, [...args.slice(0, -1), file], { encoding: 'utf8', timeout: durationMs + 30_000 });
-  const steal = stealMs() - steal0;
   rmSync(file, { force: true });
   if (r.status !== 0) throw new Error(`open-loop ${args.join(' ')}: ${r.error?.message ?? r.stderr}`);
-  const j = JSON.parse(r.stdout) as Omit<OpenLoopResult, 'stealMs'>;
+  const j = JSON.parse(r.stdout) as OpenLoopResult;
   // -1: a lost request (infinite latency) at that percentile; -2: nothing measured.
   const ms = (v: number) => (v === -1 ? Number.POSITIVE_INFINITY : v === -2 ? Number.NaN : v);
-  return { ...j, p50Ms: ms(j.p50Ms), p99Ms: ms(j.p99Ms), stealMs: steal };
+  return { ...j, p50Ms: ms(j.p50Ms), p99Ms: ms(j.p99Ms) };
 }
 
 /** BEP 15 announces at `rate` per second from one socket. */

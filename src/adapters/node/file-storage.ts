@@ -145,7 +145,8 @@ export class FileStorage implements Storage {
     const out = new Uint8Array(length);
     // Pad files (BEP 47) are never stored: their bytes read as the zeros `out` starts with.
     for (const s of this.space.segments(offset, offset + length, true)) {
-      const target = out.subarray(s.offset - offset, s.offset - offset + s.length);
+      const at = s.offset - offset;
+      const target = out.subarray(at, at + s.length);
       if (!this.selected[s.file] && (await this.readPart(s.file, s.fileOffset, target))) continue;
       const done = await this.withHandle(s.file, false, async (fh) => {
         if (!fh) throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `${this.paths[s.file]} does not exist`);
@@ -169,7 +170,8 @@ export class FileStorage implements Storage {
   async write(offset: number, data: Uint8Array): Promise<void> {
     this.check(offset, data.length);
     for (const s of this.space.segments(offset, offset + data.length, true)) {
-      const chunk = data.subarray(s.offset - offset, s.offset - offset + s.length);
+      const at = s.offset - offset;
+      const chunk = data.subarray(at, at + s.length);
       if (!this.selected[s.file]) {
         await this.writePart(s.file, s.fileOffset, chunk);
         continue;

@@ -57,8 +57,7 @@ export async function checkPieces(hasher: Hasher, input: CheckInput, options: Ch
     if (input.only && !input.only.get(p)) return 'none';
     let onDisk = 0;
     let missing = 0;
-    for (const s of layout.pieceSegments(p)) {
-      if (files[s.file].pad) continue;
+    for (const s of layout.pieceSegments(p, true)) {
       if (stats[s.file].size >= s.fileOffset + s.length) onDisk++;
       else missing++;
     }

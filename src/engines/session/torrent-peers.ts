@@ -13,7 +13,7 @@ import type { PeerInfo, TorrentState, TorrentStats } from './types.js';
 import type { Uploader } from './uploader.js';
 
 /** Regular upload slots per torrent unless the torrent says otherwise (AddOptions.uploadSlots). */
-export const DEFAULT_UPLOAD_SLOTS = 8;
+const DEFAULT_UPLOAD_SLOTS = 8;
 
 export class TorrentPeers {
   private readonly peers = new Set<PeerSession>();

@@ -41,11 +41,11 @@ export class MemoryStorage implements Storage {
     const out = new Uint8Array(length);
     // Pad files (BEP 47) are never stored: their bytes read as the zeros `out` starts with.
     for (const s of this.space.segments(offset, offset + length, true)) {
-      const start = s.offset;
-      if (!this.covered(start, s.length)) {
-        throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `bytes ${start}+${s.length} were never written`);
+      if (!this.covered(s.offset, s.length)) {
+        throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `bytes ${s.offset}+${s.length} were never written`);
       }
-      this.copyOut(start, out.subarray(s.offset - offset, s.offset - offset + s.length));
+      const at = s.offset - offset;
+      this.copyOut(s.offset, out.subarray(at, at + s.length));
     }
     return out;
   }
@@ -57,7 +57,8 @@ export class MemoryStorage implements Storage {
     }
     this.tick++;
     for (const s of this.space.segments(offset, offset + data.length, true)) {
-      this.copyIn(s.offset, data.subarray(s.offset - offset, s.offset - offset + s.length));
+      const at = s.offset - offset;
+      this.copyIn(s.offset, data.subarray(at, at + s.length));
       if (this.selected[s.file]) {
         this.fileWritten[s.file] = true;
         this.mtimes[s.file] = this.tick;
