@@ -209,6 +209,12 @@ function best<T extends { perSecond: number }>(runs: readonly T[]): T {
   return runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
 }
 
+/** `n` runs of `run`, one after another (never two loads at once). */
+async function inTurn<T>(n: number, run: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(await run());
+  return out;
+}
 
 function sum<K extends string>(runs: readonly Record<K, number>[], key: K): number {
   return runs.reduce((n, r) => n + r[key], 0);
@@ -248,12 +254,12 @@ async function measure(start: () => Promise<Target>, memory: boolean): Promise<F
     // fixed-load p99 the median of three (a single stall of the host, which opentracker's p99
     // shows too, moves one run's tail), under the same rule for every target.
     wrk(t.port, 1);
-    const hs = [await stolen(() => wrk(t.port)), await stolen(() => wrk(t.port)), await stolen(() => wrk(t.port))];
+    const hs = await inTurn(3, () => stolen(() => wrk(t.port)));
     const h = best(hs);
     console.log(`${t.name}: HTTP ${rates(hs)} p99 ${h.p99Ms.toFixed(2)} ms (saturated, the best run), ${sum(hs, 'errors')} failed${h.errors ? ` (${h.sample})` : ''}${h.socketErrors ? `, ${h.socketErrors} socket errors` : ''} [load ${load()}]`);
     fixedHttpRate ??= Math.round(h.perSecond / 2);
     const fixedHttp = () => stolen(() => httpOpenLoop({ port: t.port, hashes, peers: PEERS, durationMs: SECONDS * 1000, rate: fixedHttpRate!, connections: 64 }));
-    const hfs = [await fixedHttp(), await fixedHttp(), await fixedHttp()];
+    const hfs = await inTurn(3, fixedHttp);
     const hf = { p99Ms: median(hfs.map((r) => r.p99Ms)), errors: sum(hfs, 'errors'), reconnects: sum(hfs, 'reconnects'), requests: sum(hfs, 'requests') };
     console.log(`${t.name}: HTTP at ${fixedHttpRate}/s offered: p99 ${p99s(hfs)} ms (median ${hf.p99Ms.toFixed(2)}), ${hf.errors} failed${hf.errors ? ` (${hfs.find((r) => r.errors)?.sample})` : ''}, ${sum(hfs, 'lost')} lost [load ${load()}]`);
     // Reconnecting per request, the generator sets the pace: no latency figure for such a server.
@@ -261,12 +267,12 @@ async function measure(start: () => Promise<Target>, memory: boolean): Promise<F
     if (closesConnections) console.log(`${t.name}: closed ${hf.reconnects} connections (one per answer): no fixed-load HTTP latency figure`);
     await udpLoad({ port: t.port, hashes, peers: PEERS, durationMs: 1000, window: 128 });
     const saturate = () => stolen(() => udpLoad({ port: t.port, hashes, peers: PEERS, durationMs: SECONDS * 1000, window: 128 }));
-    const us = [await saturate(), await saturate(), await saturate()];
+    const us = await inTurn(3, saturate);
     const u = best(us);
     console.log(`${t.name}: UDP ${rates(us)} p99 ${u.p99Ms.toFixed(2)} ms (saturated, the best run), ${sum(us, 'errors')} failed${u.errors ? ` (${u.sample})` : ''}, ${sum(us, 'lost')} lost [load ${load()}]`);
     fixedUdpRate ??= Math.round(u.perSecond / 2);
     const fixedUdp = () => stolen(() => udpOpenLoop({ port: t.port, hashes, peers: PEERS, durationMs: SECONDS * 1000, rate: fixedUdpRate! }));
-    const fs = [await fixedUdp(), await fixedUdp(), await fixedUdp()];
+    const fs = await inTurn(3, fixedUdp);
     const f = { p99Ms: median(fs.map((r) => r.p99Ms)), errors: sum(fs, 'errors') };
     console.log(`${t.name}: UDP at ${fixedUdpRate}/s offered: p99 ${p99s(fs)} ms (median ${f.p99Ms.toFixed(2)}), ${f.errors} failed${f.errors ? ` (${fs.find((r) => r.errors)?.sample})` : ''}, ${sum(fs, 'lost')} lost [load ${load()}]`);
     const httpErrors = sum(hs, 'errors');
