@@ -26,3 +26,20 @@ test('spare bits are cleared and detected', () => {
   const f = Bitfield.full(12);
   assert.deepEqual([...f.bytes], [0xff, 0xf0]);
 });
+
+test('nextSet finds the next set bit from any position, as a bit-by-bit scan does', () => {
+  let seed = 7;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (const length of [0, 1, 7, 8, 9, 63, 100, 1000]) {
+    for (const density of [0, 0.01, 0.3, 1]) {
+      const b = new Bitfield(length);
+      for (let i = 0; i < length; i++) if (rand() < density) b.set(i);
+      const naive = (from: number): number => {
+        for (let i = Math.max(0, from); i < length; i++) if (b.get(i)) return i;
+        return -1;
+      };
+      for (let from = -1; from <= length + 9; from++) assert.equal(b.nextSet(from), naive(from), `length ${length} from ${from}`);
+      assert.deepEqual(b.ones(), [...Array(length).keys()].filter((i) => b.get(i)));
+    }
+  }
+});

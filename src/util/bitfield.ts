@@ -83,13 +83,29 @@ export class Bitfield {
     return new Bitfield(this.length, this.bytes);
   }
 
-  /** Indices of set bits, in order. */
-  *ones(): IterableIterator<number> {
-    for (let byte = 0; byte < this.bytes.length; byte++) {
-      const v = this.bytes[byte];
-      if (v === 0) continue;
-      for (let bit = 0; bit < 8; bit++) if (v & (0x80 >> bit)) yield byte * 8 + bit;
+  /**
+   * Index of the first set bit at or after `from`, or -1. Hot loops walk the set bits with it
+   * (`for (let i = b.nextSet(0); i !== -1; i = b.nextSet(i + 1))`): no iterator objects.
+   */
+  nextSet(from: number): number {
+    if (from < 0) from = 0;
+    const bytes = this.bytes;
+    let byte = from >> 3;
+    if (byte >= bytes.length) return -1;
+    // The first byte, with the bits before `from` masked off.
+    let v = bytes[byte] & (0xff >> (from & 7));
+    while (v === 0) {
+      if (++byte >= bytes.length) return -1;
+      v = bytes[byte];
     }
+    return byte * 8 + Math.clz32(v) - 24;
+  }
+
+  /** Indices of set bits, in order (a copy: the bitfield may change afterwards). */
+  ones(): number[] {
+    const out: number[] = [];
+    for (let i = this.nextSet(0); i !== -1; i = this.nextSet(i + 1)) out.push(i);
+    return out;
   }
 }
 

@@ -68,12 +68,17 @@ export class BlockBook<P> {
     return this.partials.values();
   }
 
-  /** Partial pieces that have a block nobody holds (safe to take blocks while iterating). */
-  *partialsWithFree(): IterableIterator<PartialPiece<P>> {
+  /**
+   * Partial pieces that have a block nobody holds, as a new array (so blocks may be taken while
+   * walking it; a piece may have no free block left by the time the walk reaches it).
+   */
+  partialsWithFree(): PartialPiece<P>[] {
+    const out: PartialPiece<P>[] = [];
     for (const i of this.withFree) {
       const pp = this.partials.get(i);
-      if (pp && pp.free > 0) yield pp;
+      if (pp !== undefined && pp.free > 0) out.push(pp);
     }
+    return out;
   }
 
   /** The partial state of `piece`, created for a peer of class `speed` if there is none. */

@@ -232,11 +232,17 @@ export class PiecePicker<P> {
     // of availability, priority or piece state, and idle peers asking again cost O(1).
     if (this.unavailableFree < 0) {
       let unavailable = 0;
-      for (const b of this.buckets.inOrder()) {
+      const buckets = this.buckets;
+      for (let kb = 0; kb < buckets.bucketCount; kb++) {
+        const b = buckets.bucketAt(kb);
         if (keyAvailability(b.key) !== 0) continue;
-        for (const i of b.pieces) unavailable += this.book.noneBlocks(i);
+        for (let k = 0; k < b.pieces.length; k++) unavailable += this.book.noneBlocks(b.pieces[k]);
       }
-      for (const pp of this.book.partialsWithFree()) if (this.avail[pp.piece] === 0 && this.wants(pp.piece)) unavailable += pp.free;
+      const partials = this.book.partialsWithFree();
+      for (let k = 0; k < partials.length; k++) {
+        const pp = partials[k];
+        if (this.avail[pp.piece] === 0 && this.wants(pp.piece)) unavailable += pp.free;
+      }
       this.unavailableFree = unavailable;
     }
     return this.unavailableFree === free;
@@ -281,10 +287,10 @@ export class PiecePicker<P> {
       return;
     }
     // Check first, so that a caller's mistake leaves the counts untouched.
-    for (const i of has.ones()) {
+    for (let i = has.nextSet(0); i !== -1; i = has.nextSet(i + 1)) {
       if (this.avail[i] === 0) throw new TorrentkitError('BT_ERR_PICKER_AVAILABILITY', `piece ${i} availability below zero`);
     }
-    for (const i of has.ones()) {
+    for (let i = has.nextSet(0); i !== -1; i = has.nextSet(i + 1)) {
       this.avail[i]--;
       this.rekey(i);
     }

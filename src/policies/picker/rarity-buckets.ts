@@ -96,14 +96,18 @@ export class RarityBuckets {
     }
   }
 
-  /** Non-empty buckets, best (lowest key) first. Do not mutate the returned arrays. */
-  *inOrder(): IterableIterator<{ key: number; pieces: readonly number[] }> {
-    // Iterate over a copy of the key list: the caller may not move pieces while iterating, but
-    // a defensive copy keeps a mistake from skipping buckets silently.
-    for (const key of this.keys.slice()) {
-      const b = this.buckets.get(key);
-      if (b) yield b;
-    }
+  /** Number of non-empty buckets. */
+  get bucketCount(): number {
+    return this.keys.length;
+  }
+
+  /**
+   * The `k`th non-empty bucket, best (lowest key) first: walk them with an index from 0 to
+   * bucketCount (no iterator objects on the picker's path). Pieces must not move between buckets
+   * during the walk, and the returned array must not be mutated.
+   */
+  bucketAt(k: number): { readonly key: number; readonly pieces: readonly number[] } {
+    return this.buckets.get(this.keys[k])!;
   }
 
   private lowerBound(key: number): number {
