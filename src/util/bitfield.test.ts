@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { SeededRng } from '../adapters/testing/seeded-rng.js';
 import { Bitfield } from './bitfield.js';
 
 test('bitfield uses the BEP 3 bit order and keeps its count', () => {
@@ -28,12 +29,11 @@ test('spare bits are cleared and detected', () => {
 });
 
 test('nextSet finds the next set bit from any position, as a bit-by-bit scan does', () => {
-  let seed = 7;
-  const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rng = new SeededRng(7);
   for (const length of [0, 1, 7, 8, 9, 63, 100, 1000]) {
     for (const density of [0, 0.01, 0.3, 1]) {
       const b = new Bitfield(length);
-      for (let i = 0; i < length; i++) if (rand() < density) b.set(i);
+      for (let i = 0; i < length; i++) if (rng.random() < density) b.set(i);
       const naive = (from: number): number => {
         for (let i = Math.max(0, from); i < length; i++) if (b.get(i)) return i;
         return -1;

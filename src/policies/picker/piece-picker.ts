@@ -265,16 +265,9 @@ export class PiecePicker<P> {
       return;
     }
     this.unavailableFree = -1;
-    const bytes = has.bytes;
-    for (let k = 0; k < bytes.length; k++) {
-      const v = bytes[k];
-      if (v === 0) continue;
-      for (let bit = 0; bit < 8; bit++) {
-        if ((v & (0x80 >> bit)) === 0) continue;
-        const i = k * 8 + bit;
-        this.avail[i]++;
-        if (this.buckets.has(i)) this.buckets.set(i, rarityKey(this.prio[i], this.avail[i]));
-      }
+    for (let i = has.nextSet(0); i !== -1; i = has.nextSet(i + 1)) {
+      this.avail[i]++;
+      if (this.buckets.has(i)) this.buckets.set(i, rarityKey(this.prio[i], this.avail[i]));
     }
   }
 
