@@ -9,6 +9,9 @@
  * 2. A swarm of one seeder and eight leechers on distinct 127.0.0.x addresses, SWARM_BENCH_MIB
  *    (default 256) MiB, through opentracker: all-torrentkit against all-libtorrent; time until every
  *    leecher is done (leechers keep seeding to the others until then).
+ *    Beside them, for reference, the floor of any Node program on this machine: the same byte
+ *    flows with no BitTorrent logic (bench/lib/swarm-floor.mjs), also one process per peer. It
+ *    shows how much of the time is the engine's own work rather than Node's or the kernel's.
  * Usage: npm run bench -- download   (DOWNLOAD_BENCH_ONLY=single|swarm to run one part)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -37,6 +40,7 @@ const ONLY = process.env.DOWNLOAD_BENCH_ONLY;
 const CLI_FLAGS = cliNodeFlags();
 const LT = join(ROOT, 'bench/lib/lt_peer.py');
 const WT = join(ROOT, 'bench/lib/webtorrent-leech.mjs');
+const FLOOR = join(ROOT, 'bench/lib/swarm-floor.mjs');
 
 const work = mkdtempSync(join(tmpdir(), 'tk-dlbench-'));
 const running = new Set<ChildProcess>();
@@ -315,6 +319,27 @@ async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, see
   }
 }
 
+/** The swarm's byte flows in bare Node processes (see bench/lib/swarm-floor.mjs). */
+async function floorSwarm(torrentFile: string, dataFile: string): Promise<number> {
+  const peers: Peer[] = [];
+  try {
+    const seeder = run(process.execPath, [FLOOR, 'seed', torrentFile, dataFile, '127.0.0.2', String(LEECHERS)]);
+    peers.push(seeder);
+    const seedPort = Number((await seeder.line(/^listening \d+/)).split(' ')[1]);
+    const port = await freePort();
+    const t0 = performance.now();
+    for (let k = 0; k < LEECHERS; k++) {
+      const out = join(work, `swarm-floor-${k}.bin`);
+      peers.push(run(process.execPath, [FLOOR, 'leech', torrentFile, out, String(k), String(LEECHERS), `127.0.0.2:${seedPort}`, String(port)]));
+    }
+    await Promise.all(peers.slice(1).map((p) => p.line(/^done/)));
+    return performance.now() - t0;
+  } finally {
+    await Promise.all(peers.map((p) => p.stop()));
+    for (let k = 0; k < LEECHERS; k++) rmSync(join(work, `swarm-floor-${k}.bin`), { force: true });
+  }
+}
+
 async function swarms(): Promise<Row[]> {
   const name = `swarm-${SWARM_MIB}m.bin`;
   const seedDir = join(work, 'swarm-seed');
@@ -326,11 +351,11 @@ async function swarms(): Promise<Row[]> {
   // As the single downloads: ROUNDS runs each, the order reversed every round, the fastest counts
   // (the nine processes write 2 GiB into page cache whose cost depends on what ran before).
   const times: Record<string, number | undefined> = {};
-  const kinds = ['libtorrent', 'torrentkit'] as const;
+  const kinds = ['libtorrent', 'torrentkit', 'floor'] as const;
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
       try {
-        const ms = await swarm(kind, torrentFile, seedDir);
+        const ms = kind === 'floor' ? await floorSwarm(torrentFile, join(seedDir, name)) : await swarm(kind, torrentFile, seedDir);
         times[kind] = Math.min(ms, times[kind] ?? Infinity);
         console.log(`swarm 1+${LEECHERS} ${kind} (round ${round + 1}): ${secs(ms).toFixed(2)} s`);
       } catch (err) {
@@ -349,6 +374,14 @@ async function swarms(): Promise<Row[]> {
       theirs: times.libtorrent !== undefined ? secs(times.libtorrent) : undefined,
       higherIsBetter: false,
       goal: { ratio: 1, text: '<= 1x' },
+    },
+    {
+      metric: `swarm floor: bare Node, same byte flows, no protocol (reference, not torrentkit)`,
+      unit: 's',
+      ours: times.floor !== undefined ? secs(times.floor) : Number.NaN,
+      anchor: 'libtorrent',
+      theirs: times.libtorrent !== undefined ? secs(times.libtorrent) : undefined,
+      higherIsBetter: false,
     },
   ];
 }
