@@ -4,7 +4,8 @@
  * to leecher i % n only; that leecher relays it to the n - 1 others. There are no requests,
  * haves, choking or picking. Blocks are 16 KiB behind 13-byte piece-message headers (BEP 3).
  * Each piece is assembled into its own buffer, checked against the torrent's SHA-1 and written
- * with one positional write, as a real client does.
+ * with one positional write, as a real client does. Only the torrent is read with torrentkit's code
+ * (its metainfo parser, from dist/).
  *
  *   node swarm-floor.mjs seed  <torrent> <data file> <bind address> <leechers>
  *     prints "listening <port>"
@@ -16,24 +17,14 @@
 import { createHash } from 'node:crypto';
 import { openSync, readFileSync, readSync, write } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { parseMetainfo } from '../../dist/src/codecs/metainfo/index.js';
 
 const BLOCK = 16384;
 const [mode, torrentPath, filePath, ...rest] = process.argv.slice(2);
-const { pieceLength, length, hashes } = readTorrent(readFileSync(torrentPath));
-const pieceCount = hashes.length / 20;
+const { pieceLength, totalLength: length, pieceCount, pieces: hashes } = parseMetainfo(readFileSync(torrentPath));
 const sizeOf = (i) => Math.min(pieceLength, length - i * pieceLength);
 process.stdin.on('end', () => process.exit(0)).resume();
 process.on('SIGTERM', () => process.exit(0));
-
-/** Piece length, total length and piece hashes of a single-file v1 torrent (no BitTorrent library). */
-function readTorrent(buf) {
-  const s = buf.toString('latin1');
-  const num = (key) => Number(new RegExp(`${key}i(\\d+)e`).exec(s)[1]);
-  const at = s.indexOf('6:pieces') + 8;
-  const colon = s.indexOf(':', at);
-  const n = Number(s.slice(at, colon));
-  return { pieceLength: num('12:piece length'), length: num('6:length'), hashes: buf.subarray(colon + 1, colon + 1 + n) };
-}
 
 /** Sends queued pieces as block messages under the socket's backpressure. */
 function sender(socket, source, sent = () => {}) {
