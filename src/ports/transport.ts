@@ -7,8 +7,14 @@ export interface StreamConnection {
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
-  /** Queues bytes; false means the send buffer is over its high-water mark: wait for onDrain. */
-  write(data: Uint8Array): boolean;
+  /**
+   * Queues bytes; false means the send buffer is over its high-water mark: wait for onDrain.
+   * `onWritten`, when given, is called once the transport holds no reference to `data` any more
+   * (handed to the system, copied, or dropped with a closed connection), possibly before `write`
+   * returns: only then may the caller reuse the memory. A transport may fail to call it when the
+   * connection dies; the caller then leaves the memory to the garbage collector.
+   */
+  write(data: Uint8Array, onWritten?: () => void): boolean;
   /**
    * When true, a chunk given to the data handler is only valid during that call (its memory is
    * reused for the next read): copy whatever is kept.

@@ -39,6 +39,27 @@ test('a leecher downloads a multi-file torrent from a seeder and the files are i
   assert.ok(s.stats().uploaded >= 1_370_017);
 });
 
+test('a leecher relays the pieces it verifies to a leecher behind it; reused piece buffers never corrupt a block', async (t) => {
+  // 24 MiB: more than the read cache (16 MiB), so relayed pieces are evicted and their buffers
+  // reused for new downloads while blocks of them may still wait in a socket.
+  const dir = tempDir(t);
+  const size = 24 * 1024 * 1024;
+  const made = await makeContent(join(dir, 'seed'), 'big', { 'relay.bin': size }, { pieceLength: 256 * 1024 });
+  const seeder = client(join(dir, 'seed'), { pex: false });
+  const a = client(join(dir, 'a'), { pex: false });
+  const b = client(join(dir, 'b'), { pex: false });
+  t.after(() => Promise.all([seeder.close(), a.close(), b.close()]));
+  await (await seeder.add(made.torrent)).whenDone();
+  const la = await a.add(made.torrent, { peers: [`127.0.0.1:${seeder.port}`] });
+  const lb = await b.add(made.torrent, { peers: [`127.0.0.1:${a.port}`] });
+  await Promise.all([la.whenDone({ signal: AbortSignal.timeout(120_000) }), lb.whenDone({ signal: AbortSignal.timeout(120_000) })]);
+  const want = made.files.get('relay.bin')!;
+  assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'b', 'big', 'relay.bin'))), want);
+  assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'a', 'big', 'relay.bin'))), want);
+  assert.equal(lb.stats().hashFailures, 0, 'every relayed piece verified');
+  assert.ok(la.stats().uploaded >= size, 'b got everything from a');
+});
+
 test('a restart resumes from resume data without downloading again; selection writes only chosen files', async (t) => {
   const dir = tempDir(t);
   const content = await makeContent(join(dir, 'seed'), 'set', { 'one.bin': 200_000, 'two.bin': 200_000, 'three.bin': 200_000 }, { pieceLength: 16 * 1024 });

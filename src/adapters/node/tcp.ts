@@ -56,8 +56,11 @@ class TcpConnection implements StreamConnection {
     });
   }
 
-  write(data: Uint8Array): boolean {
-    if (this.socket.destroyed || this.socket.writableEnded) return false;
+  write(data: Uint8Array, onWritten?: () => void): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) {
+      onWritten?.();
+      return false;
+    }
     // Writes made in one tick leave in one writev (a piece header and its block, a burst of
     // requests or haves) instead of one syscall and, with Nagle off, one segment each.
     if (!this.corked) {
@@ -72,10 +75,12 @@ class TcpConnection implements StreamConnection {
       if (this.smallLength + data.length > this.small.length) this.flushSmall();
       this.small.set(data, this.smallLength);
       this.smallLength += data.length;
+      onWritten?.();
       return !this.socket.writableNeedDrain;
     }
     this.flushSmall();
-    return this.socket.write(data);
+    // node:net calls back once the bytes are written, or with an error when the socket is destroyed.
+    return this.socket.write(data, onWritten);
   }
 
   private corked = false;

@@ -22,6 +22,49 @@ test('memory pair on a virtual clock: latency and bandwidth shape delivery times
   assert.deepEqual(arrivals, [[150, 10_000], [200, 5_000]]);
 });
 
+test('memory pair: a write with onWritten is read when it arrives, one without is copied at once', () => {
+  const clock = new VirtualClock();
+  const [a, b] = createMemoryPair({ clock, link: { latencyMs: 10 } });
+  const got: number[][] = [];
+  b.onData((d) => got.push([...d]));
+  const held = Uint8Array.of(1, 2, 3);
+  const copied = Uint8Array.of(4, 5, 6);
+  let written = 0;
+  a.write(held, () => written++);
+  a.write(copied);
+  held[0] = 9; // the transport still holds `held`: the change travels
+  copied[0] = 9; // `copied` was copied: the change does not
+  clock.advance(9);
+  assert.equal(written, 0, 'not written before it arrives');
+  clock.advance(1);
+  assert.equal(written, 1);
+  assert.deepEqual(got, [[9, 2, 3], [4, 5, 6]]);
+  b.close(true);
+  clock.advance(20);
+  a.write(held, () => written++); // closed: nothing holds it, called at once
+  assert.equal(written, 2);
+});
+
+test('memory pair: deliveries keep their order on a clock that rounds timers down, as Node does', () => {
+  // node:timers truncate a delay to whole milliseconds. A frame that leaves the link at 2.9 ms,
+  // scheduled at 0 ms, fires at 2 ms; a byte queued behind it at 0.95 ms (due at 2.901 ms, a delay
+  // of 1.951 ms) would fire at 1.95 ms, before it.
+  class RoundingClock extends VirtualClock {
+    override setTimeout(fn: () => void, ms: number) {
+      return super.setTimeout(fn, Math.trunc(ms));
+    }
+  }
+  const clock = new RoundingClock();
+  const [a, b] = createMemoryPair({ clock, link: { bytesPerSecond: 1_000_000 } });
+  const got: number[] = [];
+  b.onData((d) => got.push(d[0]));
+  a.write(new Uint8Array(2900).fill(1));
+  clock.advance(0.95);
+  a.write(Uint8Array.of(2));
+  clock.advance(5);
+  assert.deepEqual(got, [1, 2]);
+});
+
 test('memory pair: backpressure follows bytes in flight and the receiver pausing', () => {
   const clock = new VirtualClock();
   const [a, b] = createMemoryPair({ clock, highWaterMark: 1000 });

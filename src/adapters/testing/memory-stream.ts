@@ -3,7 +3,9 @@
  * (`createMemoryPair`) and a virtual network of listeners keyed by host:port (`MemoryNetwork`).
  *
  * Behaviour mirrors TCP where the engine can observe it:
- * - bytes arrive in order, copied on write (the writer may reuse its buffer);
+ * - bytes arrive in order; a write with `onWritten` is read when it arrives, as a socket reads the
+ *   writer's memory when it sends (`onWritten` fires then; memory reused before that arrives
+ *   changed, as on a real connection); one without is copied at once;
  * - `write` returns false once more than `highWaterMark` bytes are in flight or unread (paused
  *   receivers hold bytes in flight), and `onDrain` fires when that falls to half of it;
  * - `close()` delivers what was written, then both ends close; `close(true)` closes this end at
@@ -49,6 +51,14 @@ class Scheduler {
   ) {}
 
   linkFreeAt = 0;
+  /**
+   * Deliveries not yet made, in sending order. Each has its own timer, but a timer delivers every
+   * earlier one first: a clock that rounds delays (node:timers truncate them to whole
+   * milliseconds) can fire a later delivery's timer before an earlier one's.
+   */
+  private readonly queue: Array<() => void> = [];
+  private sent = 0;
+  private delivered = 0;
 
   /** Schedules `fn` when `bytes` sent now would arrive at the other end. */
   send(bytes: number, fn: () => void): void {
@@ -65,7 +75,16 @@ class Scheduler {
     } else {
       done = Math.max(now, this.linkFreeAt);
     }
-    clock.setTimeout(fn, done + (this.link.latencyMs ?? 0) - now);
+    this.queue.push(fn);
+    const seq = ++this.sent;
+    clock.setTimeout(() => this.deliverThrough(seq), done + (this.link.latencyMs ?? 0) - now);
+  }
+
+  private deliverThrough(seq: number): void {
+    while (this.delivered < seq) {
+      this.delivered++;
+      this.queue.shift()!();
+    }
   }
 
   soon(fn: () => void): void {
@@ -103,12 +122,23 @@ export class MemoryConnection implements StreamConnection {
     return this.closed;
   }
 
-  write(data: Uint8Array): boolean {
-    if (this.closed || this.ending) return false;
-    if (this.severed) return true;
-    const copy = data.slice();
-    this.inFlight += copy.length;
-    this.out.send(copy.length, () => this.peer.arrive({ data: copy }));
+  write(data: Uint8Array, onWritten?: () => void): boolean {
+    if (this.closed || this.ending || this.severed) {
+      onWritten?.();
+      return !(this.closed || this.ending);
+    }
+    const length = data.length;
+    this.inFlight += length;
+    if (onWritten) {
+      this.out.send(length, () => {
+        const arrived = data.slice();
+        onWritten();
+        this.peer.arrive({ data: arrived });
+      });
+    } else {
+      const copy = data.slice();
+      this.out.send(length, () => this.peer.arrive({ data: copy }));
+    }
     if (this.inFlight >= this.highWaterMark) this.needDrain = true;
     return !this.needDrain;
   }

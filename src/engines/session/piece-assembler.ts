@@ -24,6 +24,8 @@ export class PieceAssembler {
   private readonly pieces = new Map<number, Assembly>();
   private readonly pool: Uint8Array[] = [];
   private inUse = 0;
+  /** False after `trim` (nothing to download) until a piece opens again. */
+  private pooling = true;
   /** Freed buffers kept for reuse: the whole budget, so a steady download allocates nothing. */
   private poolMax: number;
 
@@ -88,6 +90,7 @@ export class PieceAssembler {
     if (this.pieces.has(i)) return true;
     if (i < 0 || i >= this.pieceCount) throw new TorrentkitError('BT_ERR_PIECE_RANGE', `piece ${i} out of range`);
     if (!this.canOpen()) return false;
+    this.pooling = true;
     const len = this.lengthOf(i);
     const reuse = len === this.pieceLength ? this.pool.pop() : undefined;
     const blocks = Math.ceil(len / BLOCK_SIZE);
@@ -130,12 +133,21 @@ export class PieceAssembler {
   /** Returns a buffer obtained from `take`; `reuse` false when the caller keeps it (a cache). */
   release(buf: Uint8Array, reuse = true): void {
     this.inUse -= buf.length;
-    if (reuse && buf.length === this.pieceLength && this.pool.length < this.poolMax) this.pool.push(buf);
+    if (reuse) this.recycle(buf);
+  }
+
+  /**
+   * Takes back, for reuse, a piece buffer released earlier with `reuse` false that its keeper no
+   * longer needs and nothing references (see PieceReader). Not after `trim` until a piece opens.
+   */
+  recycle(buf: Uint8Array): void {
+    if (this.pooling && buf.length === this.pieceLength && this.pool.length < this.poolMax) this.pool.push(buf);
   }
 
   /** Frees the buffers kept for reuse (e.g. once the download is done). */
   trim(): void {
     this.pool.length = 0;
+    this.pooling = false;
   }
 
   /** Forgets a partial piece (peer gone with its blocks, piece deselected). */

@@ -54,3 +54,59 @@ test('cachedBlock answers synchronously from cached pieces only, including piece
   assert.equal(r.cachedBlock(0, 0, 1), undefined);
   assert.equal(storage.reads, 1);
 });
+
+test('inserted buffers are recycled once evicted and no longer held, never once handed out', async () => {
+  const storage = new CountingStorage([{ path: ['f'], length: 200, offset: 0 }]);
+  await storage.write(0, new Uint8Array(200).fill(1));
+  const recycled: Uint8Array[] = [];
+  const r = new PieceReader({ storage, hasher: pool }, { pieceLength: 40, totalLength: 200, cacheBytes: 80, recycle: (b) => recycled.push(b) });
+  const p0 = new Uint8Array(40).fill(10);
+  const p1 = new Uint8Array(40).fill(11);
+  const p2 = new Uint8Array(40).fill(12);
+  const p3 = new Uint8Array(40).fill(13);
+  r.insert(0, p0);
+  r.insert(1, p1);
+
+  // Two blocks of piece 0 are being written: evicting it does not recycle it yet.
+  const a = r.cachedBlock(0, 0, 16)!;
+  const b = r.cachedBlock(0, 16, 16)!;
+  r.hold(a);
+  r.hold(b);
+  r.insert(2, p2); // evicts piece 1 (piece 0 was used more recently): nothing holds it
+  assert.deepEqual(recycled, [p1]);
+  r.insert(3, p3); // evicts piece 0, still held
+  assert.equal(recycled.length, 1);
+  r.release(a);
+  assert.equal(recycled.length, 1, 'one block still held');
+  r.release(b);
+  assert.equal(recycled.length, 2);
+  assert.equal(recycled[1].buffer, p0.buffer);
+  assert.equal(recycled[1].length, 40);
+
+  // A piece handed out whole may be kept by its caller: never recycled.
+  const whole = await r.piece(2);
+  assert.equal(whole, p2);
+  r.insert(0, new Uint8Array(40));
+  r.insert(1, new Uint8Array(40)); // evicts 2 and 3
+  assert.equal(recycled.length, 3, 'only piece 3 came back');
+  assert.equal(recycled[2], p3);
+
+  // Holding and releasing a block of an unevicted piece recycles nothing; clear() retires all.
+  const c = r.cachedBlock(0, 0, 8)!;
+  r.hold(c);
+  r.release(c);
+  assert.equal(recycled.length, 3);
+  r.clear();
+  assert.equal(recycled.length, 5);
+
+  // Pieces read from storage are not the reader's to recycle.
+  await r.readBlock(4, 0, 8);
+  const x = new Uint8Array(40);
+  r.insert(0, x);
+  r.insert(1, new Uint8Array(40)); // evicts piece 4, read from storage
+  assert.equal(recycled.length, 5);
+  r.insert(2, new Uint8Array(40)); // evicts x
+  assert.equal(recycled.length, 6);
+  assert.equal(recycled[5], x);
+  assert.equal(storage.reads, 1);
+});

@@ -6,6 +6,14 @@
  * Lazy verification: when the user says the data is complete (`seed --assume-complete`), pieces
  * are not hashed up front but on their first read; a piece that fails is reported through
  * `onBadPiece` and the read rejects with BT_ERR_PIECE_HASH.
+ *
+ * Buffer reuse: a piece just downloaded and verified is `insert`ed, and when the cache lets go of
+ * it its buffer goes back to the downloader (`recycle`) instead of to the garbage collector. A
+ * buffer may only be reused once nothing else can see it, so:
+ * - blocks taken with `cachedBlock` are counted with `hold` until the transport has written them
+ *   (`release`); a buffer evicted while held is recycled by its last `release`;
+ * - a buffer handed out by `piece` or `readBlock`, whose callers may keep it, is never recycled;
+ * - buffers read from storage are left to the garbage collector.
  */
 import type { Hasher } from '../../ports/hasher.js';
 import type { Storage } from '../../ports/storage.js';
@@ -23,12 +31,20 @@ export interface PieceReaderOptions {
   pieceHashes?: Uint8Array;
   onBadPiece?: (piece: number) => void;
   onVerified?: (piece: number) => void;
+  /** Takes back an inserted piece buffer that nothing references any more (see above). */
+  recycle?: (buf: Uint8Array) => void;
 }
 
 export class PieceReader {
   private readonly cache = new Map<number, Uint8Array>();
   private readonly pending = new Map<number, Promise<Uint8Array>>();
   private cached = 0;
+  /** Memory of inserted pieces that no caller of `piece`/`readBlock` has seen: recyclable. */
+  private readonly own = new WeakSet<ArrayBufferLike>();
+  /** Blocks of each buffer not yet written by the transport (`hold` / `release`). */
+  private readonly holds = new WeakMap<ArrayBufferLike, number>();
+  /** Recyclable buffers evicted while held: recycled by their last `release`. */
+  private readonly retired = new WeakSet<ArrayBufferLike>();
 
   constructor(
     private readonly deps: { storage: Storage; hasher: Hasher },
@@ -49,7 +65,10 @@ export class PieceReader {
     return data.subarray(offset, offset + length);
   }
 
-  /** The block when its piece is cached (no promise, no read): the uploader's fast path. */
+  /**
+   * The block when its piece is cached (no promise, no read): the uploader's fast path. The caller
+   * `hold`s the block until the transport has written it and then `release`s it.
+   */
   cachedBlock(piece: number, offset: number, length: number): Uint8Array | undefined {
     const hit = this.cache.get(piece);
     if (!hit || offset < 0 || length <= 0 || offset + length > hit.length) return undefined;
@@ -58,12 +77,33 @@ export class PieceReader {
     return hit.subarray(offset, offset + length);
   }
 
-  /** The whole piece, from the cache or storage. */
+  /** Counts a block of a cached piece as referenced (by a write in progress). */
+  hold(block: Uint8Array): void {
+    const key = block.buffer;
+    this.holds.set(key, (this.holds.get(key) ?? 0) + 1);
+  }
+
+  /** Ends a `hold`; the last one recycles a buffer the cache has evicted meanwhile. */
+  release(block: Uint8Array): void {
+    const key = block.buffer;
+    const n = (this.holds.get(key) ?? 0) - 1;
+    if (n > 0) {
+      this.holds.set(key, n);
+      return;
+    }
+    this.holds.delete(key);
+    if (!this.retired.has(key)) return;
+    this.retired.delete(key);
+    this.options.recycle?.(new Uint8Array(key));
+  }
+
+  /** The whole piece, from the cache or storage. The caller may keep it: it is never recycled. */
   piece(piece: number): Promise<Uint8Array> {
     const hit = this.cache.get(piece);
     if (hit) {
       this.cache.delete(piece);
       this.cache.set(piece, hit);
+      this.own.delete(hit.buffer);
       return Promise.resolve(hit);
     }
     let p = this.pending.get(piece);
@@ -89,15 +129,21 @@ export class PieceReader {
     this.options.unverified = pieces;
   }
 
-  /** Puts a piece just verified and written into the cache (it is likely to be requested soon). */
+  /**
+   * Puts a piece just verified and written into the cache (peers that learn of it soon ask for
+   * it). The reader owns `data` from now on: it goes to `recycle` once nothing references it.
+   */
   insert(piece: number, data: Uint8Array): void {
-    this.store(piece, data);
+    if (this.options.recycle && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) this.own.add(data.buffer);
+    if (!this.store(piece, data)) this.retire(data);
   }
 
   /** Drops cached data (storage changed underneath, or memory is needed). */
   clear(): void {
+    const dropped = [...this.cache.values()];
     this.cache.clear();
     this.cached = 0;
+    for (const data of dropped) this.retire(data);
   }
 
   private async load(piece: number): Promise<Uint8Array> {
@@ -117,12 +163,14 @@ export class PieceReader {
     return data;
   }
 
-  private store(piece: number, data: Uint8Array): void {
-    if (data.length > this.options.cacheBytes) return;
+  /** Caches `data` (false when it is larger than the whole cache), evicting the oldest pieces. */
+  private store(piece: number, data: Uint8Array): boolean {
+    if (data.length > this.options.cacheBytes) return false;
     const old = this.cache.get(piece);
     if (old) {
       this.cached -= old.length;
       this.cache.delete(piece);
+      if (old !== data) this.retire(old);
     }
     this.cache.set(piece, data);
     this.cached += data.length;
@@ -130,6 +178,17 @@ export class PieceReader {
       const [k, v] = this.cache.entries().next().value as [number, Uint8Array];
       this.cache.delete(k);
       this.cached -= v.length;
+      this.retire(v);
     }
+    return true;
+  }
+
+  /** The cache lets go of `data`: recycled now, or by the last `release` when held. */
+  private retire(data: Uint8Array): void {
+    const key = data.buffer;
+    if (!this.own.has(key)) return;
+    this.own.delete(key);
+    if ((this.holds.get(key) ?? 0) > 0) this.retired.add(key);
+    else this.options.recycle?.(data);
   }
 }

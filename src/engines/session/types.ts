@@ -95,6 +95,8 @@ export interface AddOptions {
   maxPeers?: number;
   /** Peers unchoked by the choker's regular slots (tit-for-tat), besides the optimistic one (default 8). */
   uploadSlots?: number;
+  /** Bytes of whole pieces kept in memory for uploads: pieces read or just downloaded (default 16 MiB). */
+  readCacheBytes?: number;
   /** Extra trackers (tiers of one) beyond the torrent's. */
   trackers?: readonly string[];
   signal?: AbortSignal;

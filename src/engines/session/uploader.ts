@@ -104,7 +104,7 @@ export class Uploader {
       q.queue.shift();
       const cached = this.deps.reader.cachedBlock(block.index, block.begin, block.length);
       if (cached) {
-        this.send(peer, block, cached);
+        this.sendCached(peer, block, cached);
         continue;
       }
       q.reading++;
@@ -125,15 +125,23 @@ export class Uploader {
     this.readAhead(q);
   }
 
-  private send(peer: PeerSession, block: BlockRef, data: Uint8Array): void {
+  /** Sends a block of a cached piece, held until the transport has written it (PieceReader). */
+  private sendCached(peer: PeerSession, block: BlockRef, data: Uint8Array): void {
+    const reader = this.deps.reader;
+    reader.hold(data);
+    if (!this.send(peer, block, data, () => reader.release(data))) reader.release(data);
+  }
+
+  /** True when the block went out (`onWritten` then follows from the transport). */
+  private send(peer: PeerSession, block: BlockRef, data: Uint8Array, onWritten?: () => void): boolean {
     // piece() answers false both for "no such request pending" and "over the high-water mark";
     // the payload counter tells whether the block went out.
     const before = peer.wire.stats.payloadSent;
-    peer.wire.piece(block.index, block.begin, data);
-    if (peer.wire.stats.payloadSent > before) {
-      peer.up.add(data.length, this.deps.clock.now());
-      this.hooks.onPayload(peer, data.length);
-    }
+    peer.wire.piece(block.index, block.begin, data, onWritten);
+    if (peer.wire.stats.payloadSent === before) return false;
+    peer.up.add(data.length, this.deps.clock.now());
+    this.hooks.onPayload(peer, data.length);
+    return true;
   }
 
   /** Starts reading the next pieces the peer asked for while the current one is sent. */

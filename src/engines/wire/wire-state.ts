@@ -254,12 +254,16 @@ export abstract class WireState extends Emitter<WireEvents> {
     return this.send(encodeCancel(index, begin, length));
   }
 
-  /** Answers a pending request of the peer with its block; false when no such request is pending. */
-  piece(index: number, begin: number, block: Uint8Array): boolean {
+  /**
+   * Answers a pending request of the peer with its block; false when no such request is pending.
+   * `onWritten` is the transport's (StreamConnection.write): called once the block's memory is no
+   * longer referenced, and only when the block was sent (`stats.payloadSent` grew).
+   */
+  piece(index: number, begin: number, block: Uint8Array, onWritten?: () => void): boolean {
     if (this.closedWith || !this.incoming.delete(index, begin, block.length)) return false;
     this.stats.payloadSent += block.length;
     this.send(encodePieceHeader(index, begin, block.length));
-    return this.send(block);
+    return this.send(block, onWritten);
   }
 
   /** Rejects a pending request of the peer (BEP 6 only). */
@@ -286,11 +290,14 @@ export abstract class WireState extends Emitter<WireEvents> {
 
   // ---- internals ----------------------------------------------------------------------------
 
-  protected send(bytes: Uint8Array): boolean {
-    if (this.closedWith) return false;
+  protected send(bytes: Uint8Array, onWritten?: () => void): boolean {
+    if (this.closedWith) {
+      onWritten?.();
+      return false;
+    }
     this.stats.bytesSent += bytes.length;
     this.lastSentAt = this.clock.now();
-    if (!this.conn.write(bytes)) this.needDrain = true;
+    if (!this.conn.write(bytes, onWritten)) this.needDrain = true;
     return !this.needDrain;
   }
 

@@ -137,10 +137,13 @@ test('every message travels and updates state (fast extension on)', () => {
   run();
   assert.equal(b.pendingIncomingRequests, 2);
   const block = new Uint8Array(16384).fill(9);
-  assert.equal(b.piece(1, 0, block), true);
-  assert.equal(b.piece(1, 0, block), false, 'not pending any more');
+  let written = 0;
+  assert.equal(b.piece(1, 0, block, () => written++), true);
+  assert.equal(b.piece(1, 0, block, () => written++), false, 'not pending any more');
+  assert.equal(written, 0, 'the block is still on its way');
   assert.equal(a.cancel(1, 16384, 16384), true);
   run();
+  assert.equal(written, 1, 'the transport let go of the block it sent, and only of that one');
   assert.equal(b.reject(1, 16384, 16384), true, 'with BEP 6 a cancelled request still gets an answer');
   a.have(5);
   a.port(6881);
