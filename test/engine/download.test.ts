@@ -39,9 +39,9 @@ test('a leecher downloads a multi-file torrent from a seeder and the files are i
   assert.ok(s.stats().uploaded >= 1_370_017);
 });
 
-test('a leecher relays the pieces it verifies to a leecher behind it; reused piece buffers never corrupt a block', async (t) => {
+test('a leecher relays the pieces it verifies to a leecher behind it over TCP, and the copy is identical', async (t) => {
   // 24 MiB: more than the read cache (16 MiB), so relayed pieces are evicted and their buffers
-  // reused for new downloads while blocks of them may still wait in a socket.
+  // reused for new downloads once node:net has written their blocks (see also relay.test.ts).
   const dir = tempDir(t);
   const size = 24 * 1024 * 1024;
   const made = await makeContent(join(dir, 'seed'), 'big', { 'relay.bin': size }, { pieceLength: 256 * 1024 });
