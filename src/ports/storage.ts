@@ -25,12 +25,20 @@ export interface FileStat {
   mtimeMs: number;
 }
 
+export interface StorageReadOptions {
+  signal?: AbortSignal;
+  /** Memory to read into (see Storage.read). */
+  into?: Uint8Array;
+}
+
 export interface Storage {
   /**
    * Reads `length` bytes at `offset`. Bytes of pad files read as zeros. Rejects with
    * BT_ERR_STORAGE_MISSING when part of the range was never written and is not on disk.
+   * With `into` (at least `length` bytes), reads into it and resolves with its first `length`
+   * bytes, so that the caller can reuse its memory; otherwise into a new array.
    */
-  read(offset: number, length: number, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
+  read(offset: number, length: number, options?: StorageReadOptions): Promise<Uint8Array>;
   /**
    * Writes `data` at `offset` (a whole verified piece, usually). Bytes that fall in files that are
    * not selected are kept aside, never written into those files. Rejects with

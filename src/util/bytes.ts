@@ -158,3 +158,14 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
+
+/**
+ * Where a storage read of `length` bytes lands: the start of `into` when it is large enough (made
+ * zero first when `zero`, for pad files, whose bytes are not read), else a new zeroed array.
+ */
+export function readTarget(length: number, into: Uint8Array | undefined, zero: boolean): Uint8Array {
+  if (!into || into.length < length) return new Uint8Array(length);
+  const out = into.subarray(0, length);
+  if (zero) out.fill(0);
+  return out;
+}

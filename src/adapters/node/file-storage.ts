@@ -14,9 +14,10 @@
 import { type FileHandle, mkdir, open, readdir, rm, stat, unlink, writeFile, readFile } from 'node:fs/promises';
 import { constants, writev } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { FileStat, Storage, StorageFactory, StorageFile } from '../../ports/storage.js';
+import type { FileStat, Storage, StorageFactory, StorageFile, StorageReadOptions } from '../../ports/storage.js';
 import { FileSpace } from '../../codecs/metainfo/layout.js';
 import { TorrentkitError } from '../../util/errors.js';
+import { readTarget } from '../../util/bytes.js';
 
 export interface FileStorageOptions {
   /** Download folder; file paths are relative to it. */
@@ -115,12 +116,14 @@ export class FileStorage implements Storage {
   private readonly idleWaiters: (() => void)[] = [];
   /** The files as one byte space (layout math: codecs/metainfo/layout.ts). */
   private readonly space: FileSpace;
+  private readonly hasPads: boolean;
 
   constructor(
     private readonly files: readonly StorageFile[],
     options: FileStorageOptions,
   ) {
     this.space = new FileSpace(files);
+    this.hasPads = files.some((f) => f.pad === true);
     this.root = resolve(options.dir);
     this.partsDir = join(this.root, '.torrentkit', 'parts', options.id);
     this.maxOpen = Math.max(1, options.maxOpenFiles ?? 32);
@@ -140,10 +143,10 @@ export class FileStorage implements Storage {
     return this.paths[i];
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, options?: StorageReadOptions): Promise<Uint8Array> {
     this.check(offset, length);
-    const out = new Uint8Array(length);
     // Pad files (BEP 47) are never stored: their bytes read as the zeros `out` starts with.
+    const out = readTarget(length, options?.into, this.hasPads);
     for (const s of this.space.segments(offset, offset + length, true)) {
       const at = s.offset - offset;
       const target = out.subarray(at, at + s.length);

@@ -2,7 +2,7 @@
  * A Storage wrapper that injects faults for tests and simulations: a disk that fills up after a
  * number of bytes, reads that come back corrupted, failing I/O.
  */
-import type { FileStat, Storage } from '../../ports/storage.js';
+import type { FileStat, Storage, StorageReadOptions } from '../../ports/storage.js';
 import { TorrentkitError } from '../../util/errors.js';
 
 export interface FaultOptions {
@@ -22,7 +22,7 @@ export class FaultyStorage implements Storage {
     public faults: FaultOptions = {},
   ) {}
 
-  async read(offset: number, length: number, options?: { signal?: AbortSignal }): Promise<Uint8Array> {
+  async read(offset: number, length: number, options?: StorageReadOptions): Promise<Uint8Array> {
     const data = await this.inner.read(offset, length, options);
     if (this.faults.corruptReads && data.length > 0) data[data.length >> 1] ^= 0xff;
     return data;

@@ -61,6 +61,27 @@ export function storageCompliance(
     assert.deepEqual(back.subarray(0, 10), data.subarray(0, 10));
     assert.deepEqual(back.subarray(10, 16), new Uint8Array(6));
     assert.deepEqual(back.subarray(16), data.subarray(16));
+    // Into memory that held other bytes: the pad still reads as zeros.
+    const into = new Uint8Array(40).fill(0xee);
+    const again = await s.read(0, 26, { into });
+    assert.equal(again.buffer, into.buffer);
+    assert.equal(again.byteOffset, 0);
+    assert.deepEqual(again, back);
+    await s.close();
+  });
+
+  test(`${name}: reads into the caller's memory when it is large enough`, async () => {
+    const s = await make(layout([1000, 3000]));
+    const data = bytes(4000, 4);
+    await s.write(0, data);
+    const into = new Uint8Array(2048).fill(1);
+    const got = await s.read(900, 2048, { into });
+    assert.equal(got.buffer, into.buffer);
+    assert.deepEqual(got, data.subarray(900, 2948));
+    const small = new Uint8Array(10);
+    const fresh = await s.read(0, 100, { into: small });
+    assert.notEqual(fresh.buffer, small.buffer, 'too small: a new array');
+    assert.deepEqual(fresh, data.subarray(0, 100));
     await s.close();
   });
 

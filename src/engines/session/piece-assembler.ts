@@ -137,11 +137,13 @@ export class PieceAssembler {
   }
 
   /**
-   * Takes back, for reuse, a piece buffer released earlier with `reuse` false that its keeper no
-   * longer needs and nothing references (see PieceReader). Not after `trim` until a piece opens.
+   * Takes back, for reuse, a piece buffer that its keeper no longer needs and nothing references
+   * (see PieceReader); false when declined (after `trim` until a piece opens, or the pool is full).
    */
-  recycle(buf: Uint8Array): void {
-    if (this.pooling && buf.length === this.pieceLength && this.pool.length < this.poolMax) this.pool.push(buf);
+  recycle(buf: Uint8Array): boolean {
+    if (!this.pooling || buf.length !== this.pieceLength || this.pool.length >= this.poolMax) return false;
+    this.pool.push(buf);
+    return true;
   }
 
   /** Frees the buffers kept for reuse (e.g. once the download is done). */

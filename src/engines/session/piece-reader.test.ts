@@ -29,15 +29,15 @@ test('serves blocks from one read per piece; lazily verifies and reports bad pie
     { storage, hasher: pool },
     { pieceLength: 40, totalLength: 100, cacheBytes: 80, unverified, pieceHashes: hashes, onBadPiece: (p) => bad.push(p) },
   );
-  const [a, b] = await Promise.all([r.readBlock(0, 0, 10), r.readBlock(0, 10, 10)]);
+  const [a, b] = await Promise.all([r.heldBlock(0, 0, 10), r.heldBlock(0, 10, 10)]);
   assert.deepEqual([...a], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.equal(b[0], 10);
   assert.equal(storage.reads, 1);
   assert.equal(unverified.get(0), false);
-  await assert.rejects(r.readBlock(1, 0, 10), (e: Error & { code?: string }) => e.code === 'BT_ERR_PIECE_HASH');
+  await assert.rejects(r.heldBlock(1, 0, 10), (e: Error & { code?: string }) => e.code === 'BT_ERR_PIECE_HASH');
   assert.deepEqual(bad, [1]);
-  assert.deepEqual([...(await r.readBlock(2, 0, 20))].slice(0, 2), [80, 81]);
-  await assert.rejects(r.readBlock(2, 10, 20), (e: Error & { code?: string }) => e.code === 'BT_ERR_PIECE_RANGE');
+  assert.deepEqual([...(await r.heldBlock(2, 0, 20))].slice(0, 2), [80, 81]);
+  await assert.rejects(r.heldBlock(2, 10, 20), (e: Error & { code?: string }) => e.code === 'BT_ERR_PIECE_RANGE');
 });
 
 test('cachedBlock answers synchronously from cached pieces only, including pieces inserted after download', async () => {
@@ -45,7 +45,7 @@ test('cachedBlock answers synchronously from cached pieces only, including piece
   await storage.write(0, Uint8Array.from({ length: 100 }, (_, i) => i));
   const r = new PieceReader({ storage, hasher: pool }, { pieceLength: 40, totalLength: 100, cacheBytes: 80 });
   assert.equal(r.cachedBlock(0, 0, 10), undefined, 'not read yet');
-  await r.readBlock(0, 0, 1);
+  await r.heldBlock(0, 0, 1);
   assert.deepEqual([...r.cachedBlock(0, 5, 3)!], [5, 6, 7]);
   assert.equal(r.cachedBlock(0, 35, 10), undefined, 'outside the piece');
   r.insert(1, new Uint8Array(40).fill(9));
@@ -59,7 +59,7 @@ test('inserted buffers are recycled once evicted and no longer held, never once 
   const storage = new CountingStorage([{ path: ['f'], length: 200, offset: 0 }]);
   await storage.write(0, new Uint8Array(200).fill(1));
   const recycled: Uint8Array[] = [];
-  const r = new PieceReader({ storage, hasher: pool }, { pieceLength: 40, totalLength: 200, cacheBytes: 80, recycle: (b) => recycled.push(b) });
+  const r = new PieceReader({ storage, hasher: pool }, { pieceLength: 40, totalLength: 200, cacheBytes: 80, recycle: (b) => (recycled.push(b), true) });
   const p0 = new Uint8Array(40).fill(10);
   const p1 = new Uint8Array(40).fill(11);
   const p2 = new Uint8Array(40).fill(12);
@@ -99,8 +99,8 @@ test('inserted buffers are recycled once evicted and no longer held, never once 
   r.clear();
   assert.equal(recycled.length, 5);
 
-  // Pieces read from storage are not the reader's to recycle.
-  await r.readBlock(4, 0, 8);
+  // Pieces handed out whole after a read from storage are not the reader's to recycle.
+  await r.piece(4);
   const x = new Uint8Array(40);
   r.insert(0, x);
   r.insert(1, new Uint8Array(40)); // evicts piece 4, read from storage
@@ -109,4 +109,73 @@ test('inserted buffers are recycled once evicted and no longer held, never once 
   assert.equal(recycled.length, 6);
   assert.equal(recycled[5], x);
   assert.equal(storage.reads, 1);
+});
+
+test('pieces read ahead are reused once evicted, for the downloader or for the next reads', async () => {
+  const content = Uint8Array.from({ length: 200 }, (_, i) => i);
+  const reads: Array<Uint8Array | undefined> = [];
+  class IntoStorage extends MemoryStorage {
+    override read(offset: number, length: number, options?: { into?: Uint8Array }) {
+      reads.push(options?.into);
+      return super.read(offset, length, options);
+    }
+  }
+  const storage = new IntoStorage([{ path: ['f'], length: 200, offset: 0 }]);
+  await storage.write(0, content);
+  let downloaderWants = false;
+  const recycled: Uint8Array[] = [];
+  const r = new PieceReader(
+    { storage, hasher: pool },
+    { pieceLength: 40, totalLength: 200, cacheBytes: 40, recycle: (b) => downloaderWants && recycled.push(b) > 0 },
+  );
+  const settle = () => new Promise((res) => setImmediate(res));
+  r.prefetch(0);
+  await settle();
+  const first = r.cachedBlock(0, 0, 40)!;
+  assert.deepEqual([...first.subarray(0, 3)], [0, 1, 2]);
+  r.prefetch(1); // evicts piece 0: nothing holds it and the downloader declines, so it is kept
+  await settle();
+  r.prefetch(2); // read into piece 0's old buffer; evicts piece 1
+  await settle();
+  assert.equal(reads[2]?.buffer, first.buffer, "the third read reuses the first piece's buffer");
+  assert.deepEqual([...r.cachedBlock(2, 0, 3)!], [80, 81, 82], 'and its bytes are the new piece');
+
+  // A read someone waits for through piece() is theirs: never reused, even if it was read ahead.
+  r.prefetch(3);
+  const mine = r.piece(3);
+  const data = await mine;
+  await settle();
+  downloaderWants = true;
+  r.prefetch(4); // evicts piece 3
+  await settle();
+  assert.equal(recycled.length, 0, 'piece 3 was handed out');
+  assert.deepEqual([...data.subarray(0, 2)], [120, 121]);
+  r.clear(); // piece 4, read ahead, goes to the downloader
+  assert.equal(recycled.length, 1);
+  assert.deepEqual([...recycled[0].subarray(0, 2)], [160, 161]);
+});
+
+test('heldBlock: a block read from storage is held from the read on, so its eviction waits for the release', async () => {
+  const storage = new CountingStorage([{ path: ['f'], length: 120, offset: 0 }]);
+  await storage.write(0, Uint8Array.from({ length: 120 }, (_, i) => i));
+  const recycled: Uint8Array[] = [];
+  const r = new PieceReader({ storage, hasher: pool }, { pieceLength: 40, totalLength: 120, cacheBytes: 40, recycle: (b) => (recycled.push(b), true) });
+  // Two callers wait for the same read; a third piece's read evicts it before either releases.
+  const [a, b] = await Promise.all([r.heldBlock(0, 0, 8), r.heldBlock(0, 8, 8)]);
+  assert.equal(storage.reads, 1);
+  assert.deepEqual([...b.subarray(0, 2)], [8, 9]);
+  await r.heldBlock(1, 0, 8).then((c) => r.release(c)); // evicts piece 0, still held twice
+  assert.equal(recycled.length, 0);
+  r.release(a);
+  assert.equal(recycled.length, 0);
+  r.release(b);
+  assert.equal(recycled.length, 1);
+  assert.equal(recycled[0].buffer, a.buffer);
+  // From the cache: held at once, like cachedBlock + hold.
+  const c = await r.heldBlock(1, 8, 8);
+  r.insert(2, new Uint8Array(40)); // evicts piece 1
+  assert.equal(recycled.length, 1);
+  r.release(c);
+  assert.equal(recycled.length, 2);
+  await assert.rejects(r.heldBlock(1, 35, 10), (e: Error & { code?: string }) => e.code === 'BT_ERR_PIECE_RANGE');
 });

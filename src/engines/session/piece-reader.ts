@@ -7,13 +7,14 @@
  * are not hashed up front but on their first read; a piece that fails is reported through
  * `onBadPiece` and the read rejects with BT_ERR_PIECE_HASH.
  *
- * Buffer reuse: a piece just downloaded and verified is `insert`ed, and when the cache lets go of
- * it its buffer goes back to the downloader (`recycle`) instead of to the garbage collector. A
- * buffer may only be reused once nothing else can see it, so:
+ * Buffer reuse: when the cache lets go of a piece (one just downloaded and `insert`ed, or one
+ * read ahead with `prefetch`), its buffer goes back to the downloader (`recycle`), or else is kept
+ * for the next storage read, instead of going to the garbage collector. A buffer may only be
+ * reused once nothing else can see it, so:
  * - blocks taken with `cachedBlock` are counted with `hold` until the transport has written them
- *   (`release`); a buffer evicted while held is recycled by its last `release`;
- * - a buffer handed out by `piece` or `readBlock`, whose callers may keep it, is never recycled;
- * - buffers read from storage are left to the garbage collector.
+ *   (`release`); a buffer evicted while held is reused after its last `release`;
+ * - a buffer handed out whole by `piece`, whose callers may keep it, is never reused (a read they
+ *   wait for is marked as theirs before it is cached); `heldBlock` blocks are held like cached ones.
  */
 import type { Hasher } from '../../ports/hasher.js';
 import type { Storage } from '../../ports/storage.js';
@@ -31,20 +32,29 @@ export interface PieceReaderOptions {
   pieceHashes?: Uint8Array;
   onBadPiece?: (piece: number) => void;
   onVerified?: (piece: number) => void;
-  /** Takes back an inserted piece buffer that nothing references any more (see above). */
-  recycle?: (buf: Uint8Array) => void;
+  /** Takes back a piece buffer that nothing references any more (see above); false to decline. */
+  recycle?: (buf: Uint8Array) => boolean;
 }
+
+/** Piece buffers kept for storage reads when the downloader declines them. */
+const SPARE_BUFFERS = 4;
 
 export class PieceReader {
   private readonly cache = new Map<number, Uint8Array>();
   private readonly pending = new Map<number, Promise<Uint8Array>>();
   private cached = 0;
-  /** Memory of inserted pieces that no caller of `piece`/`readBlock` has seen: recyclable. */
+  /** Memory of cached pieces that no caller of `piece` has seen: reusable once evicted. */
   private readonly own = new WeakSet<ArrayBufferLike>();
   /** Blocks of each buffer not yet written by the transport (`hold` / `release`). */
   private readonly holds = new WeakMap<ArrayBufferLike, number>();
   /** Recyclable buffers evicted while held: recycled by their last `release`. */
   private readonly retired = new WeakSet<ArrayBufferLike>();
+  /** Pieces being read for a caller of `piece`: their buffers are not ours to reuse. */
+  private readonly escaping = new Set<number>();
+  /** Holds to take on each piece being read, for `heldBlock` callers waiting for it. */
+  private readonly holdOnLoad = new Map<number, number>();
+  /** Free piece buffers for the next storage reads. */
+  private readonly spare: Uint8Array[] = [];
 
   constructor(
     private readonly deps: { storage: Storage; hasher: Hasher },
@@ -53,16 +63,6 @@ export class PieceReader {
 
   private lengthOf(piece: number): number {
     return Math.min(this.options.pieceLength, this.options.totalLength - piece * this.options.pieceLength);
-  }
-
-  /** Reads `length` bytes at `offset` of `piece`. */
-  async readBlock(piece: number, offset: number, length: number): Promise<Uint8Array> {
-    const plen = this.lengthOf(piece);
-    if (piece < 0 || offset < 0 || length <= 0 || offset + length > plen) {
-      throw new TorrentkitError('BT_ERR_PIECE_RANGE', `block ${piece}:${offset}+${length} outside the piece`);
-    }
-    const data = await this.piece(piece);
-    return data.subarray(offset, offset + length);
   }
 
   /**
@@ -75,6 +75,24 @@ export class PieceReader {
     this.cache.delete(piece);
     this.cache.set(piece, hit);
     return hit.subarray(offset, offset + length);
+  }
+
+  /**
+   * A block for a caller that `release`s it once done (the uploader's slow path): from the cache
+   * or storage, held from the moment its piece is read, like `cachedBlock` + `hold`.
+   */
+  async heldBlock(piece: number, offset: number, length: number): Promise<Uint8Array> {
+    if (piece < 0 || offset < 0 || length <= 0 || offset + length > this.lengthOf(piece)) {
+      throw new TorrentkitError('BT_ERR_PIECE_RANGE', `block ${piece}:${offset}+${length} outside the piece`);
+    }
+    const hit = this.cachedBlock(piece, offset, length);
+    if (hit) {
+      this.hold(hit);
+      return hit;
+    }
+    this.holdOnLoad.set(piece, (this.holdOnLoad.get(piece) ?? 0) + 1);
+    const data = await this.fetch(piece);
+    return data.subarray(offset, offset + length);
   }
 
   /** Counts a block of a cached piece as referenced (by a write in progress). */
@@ -94,7 +112,7 @@ export class PieceReader {
     this.holds.delete(key);
     if (!this.retired.has(key)) return;
     this.retired.delete(key);
-    this.options.recycle?.(new Uint8Array(key));
+    this.reuse(new Uint8Array(key));
   }
 
   /** The whole piece, from the cache or storage. The caller may keep it: it is never recycled. */
@@ -106,9 +124,19 @@ export class PieceReader {
       this.own.delete(hit.buffer);
       return Promise.resolve(hit);
     }
+    this.escaping.add(piece);
+    return this.fetch(piece);
+  }
+
+  /** The read of `piece` under way, or a new one. */
+  private fetch(piece: number): Promise<Uint8Array> {
     let p = this.pending.get(piece);
     if (!p) {
-      p = this.load(piece).finally(() => this.pending.delete(piece));
+      p = this.load(piece).finally(() => {
+        this.pending.delete(piece);
+        this.escaping.delete(piece);
+        this.holdOnLoad.delete(piece);
+      });
       this.pending.set(piece, p);
     }
     return p;
@@ -121,7 +149,7 @@ export class PieceReader {
   prefetch(piece: number): void {
     if (this.cache.has(piece) || this.pending.has(piece)) return;
     if (piece < 0 || piece * this.options.pieceLength >= this.options.totalLength) return;
-    this.piece(piece).catch(() => {});
+    this.fetch(piece).catch(() => {});
   }
 
   /** Sets the pieces to verify on their first read (lazy seeding). */
@@ -134,7 +162,7 @@ export class PieceReader {
    * it). The reader owns `data` from now on: it goes to `recycle` once nothing references it.
    */
   insert(piece: number, data: Uint8Array): void {
-    if (this.options.recycle && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) this.own.add(data.buffer);
+    if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) this.own.add(data.buffer);
     if (!this.store(piece, data)) this.retire(data);
   }
 
@@ -147,7 +175,15 @@ export class PieceReader {
   }
 
   private async load(piece: number): Promise<Uint8Array> {
-    const data = await this.deps.storage.read(piece * this.options.pieceLength, this.lengthOf(piece));
+    const length = this.lengthOf(piece);
+    const into = length === this.options.pieceLength ? this.spare.pop() : undefined;
+    let data: Uint8Array;
+    try {
+      data = await this.deps.storage.read(piece * this.options.pieceLength, length, { into });
+    } catch (err) {
+      if (into) this.spare.push(into);
+      throw err;
+    }
     const { unverified, pieceHashes } = this.options;
     if (unverified?.get(piece) && pieceHashes) {
       const digest = await this.deps.hasher.hashBuffer(data, { algorithm: 'sha1' });
@@ -159,7 +195,15 @@ export class PieceReader {
       unverified.set(piece, false);
       this.options.onVerified?.(piece);
     }
-    this.store(piece, data);
+    // Ours to reuse once evicted, unless a caller waits for it; `heldBlock` callers hold it now.
+    // Both are settled before the piece is cached, so no eviction can come in between.
+    if (!this.escaping.has(piece) && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) this.own.add(data.buffer);
+    const holds = this.holdOnLoad.get(piece);
+    if (holds !== undefined) {
+      this.holdOnLoad.delete(piece);
+      this.holds.set(data.buffer, (this.holds.get(data.buffer) ?? 0) + holds);
+    }
+    if (!this.store(piece, data)) this.retire(data);
     return data;
   }
 
@@ -189,6 +233,12 @@ export class PieceReader {
     if (!this.own.has(key)) return;
     this.own.delete(key);
     if ((this.holds.get(key) ?? 0) > 0) this.retired.add(key);
-    else this.options.recycle?.(data);
+    else this.reuse(data);
+  }
+
+  /** A buffer nothing references: to the downloader, or kept for a storage read. */
+  private reuse(buf: Uint8Array): void {
+    if (this.options.recycle?.(buf)) return;
+    if (buf.length === this.options.pieceLength && this.spare.length < SPARE_BUFFERS) this.spare.push(buf);
   }
 }

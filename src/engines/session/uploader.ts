@@ -108,10 +108,10 @@ export class Uploader {
         continue;
       }
       q.reading++;
-      this.deps.reader.readBlock(block.index, block.begin, block.length).then(
+      this.deps.reader.heldBlock(block.index, block.begin, block.length).then(
         (data) => {
           q.reading--;
-          this.send(peer, block, data);
+          this.sendHeld(peer, block, data);
           if (this.queues.get(peer) === q) this.pump(peer, q);
         },
         (err) => {
@@ -127,8 +127,13 @@ export class Uploader {
 
   /** Sends a block of a cached piece, held until the transport has written it (PieceReader). */
   private sendCached(peer: PeerSession, block: BlockRef, data: Uint8Array): void {
+    this.deps.reader.hold(data);
+    this.sendHeld(peer, block, data);
+  }
+
+  /** Sends a held block; the transport's `onWritten` (or a refusal, now) releases it. */
+  private sendHeld(peer: PeerSession, block: BlockRef, data: Uint8Array): void {
     const reader = this.deps.reader;
-    reader.hold(data);
     if (!this.send(peer, block, data, () => reader.release(data))) reader.release(data);
   }
 

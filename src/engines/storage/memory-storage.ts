@@ -3,7 +3,8 @@
  * torrents streamed without saving). Memory is proportional to the bytes written: content is kept
  * in fixed-size chunks allocated on first write.
  */
-import type { FileStat, Storage, StorageFile } from '../../ports/storage.js';
+import type { FileStat, Storage, StorageFile, StorageReadOptions } from '../../ports/storage.js';
+import { readTarget } from '../../util/bytes.js';
 import { TorrentkitError } from '../../util/errors.js';
 import { FileSpace } from '../../codecs/metainfo/layout.js';
 
@@ -21,9 +22,11 @@ export class MemoryStorage implements Storage {
 
   /** The files as one byte space (layout math: codecs/metainfo/layout.ts). */
   private readonly space: FileSpace;
+  private readonly hasPads: boolean;
 
   constructor(private readonly files: readonly StorageFile[]) {
     this.space = new FileSpace(files);
+    this.hasPads = files.some((f) => f.pad === true);
     this.selected = files.map(() => true);
     this.fileWritten = files.map(() => false);
     this.mtimes = files.map(() => -1);
@@ -33,13 +36,13 @@ export class MemoryStorage implements Storage {
     if (this.closed) throw new TorrentkitError('BT_ERR_STORAGE_CLOSED', 'storage is closed');
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
+  async read(offset: number, length: number, options?: StorageReadOptions): Promise<Uint8Array> {
     this.check();
     if (offset < 0 || length < 0 || offset + length > this.space.totalLength) {
       throw new TorrentkitError('BT_ERR_STORAGE_RANGE', `range ${offset}+${length} outside the content`);
     }
-    const out = new Uint8Array(length);
     // Pad files (BEP 47) are never stored: their bytes read as the zeros `out` starts with.
+    const out = readTarget(length, options?.into, this.hasPads);
     for (const s of this.space.segments(offset, offset + length, true)) {
       if (!this.covered(s.offset, s.length)) {
         throw new TorrentkitError('BT_ERR_STORAGE_MISSING', `bytes ${s.offset}+${s.length} were never written`);
