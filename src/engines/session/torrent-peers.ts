@@ -110,6 +110,12 @@ export class TorrentPeers {
     for (const p of result.unchoke) p.wire.unchoke();
   }
 
+  /** Whether a connected peer is interested in our pieces. */
+  wantData(): boolean {
+    for (const p of this.peers) if (p.wire.peerInterested) return true;
+    return false;
+  }
+
   /** Once a second: seeds do not need seeds. */
   tick(seeding: boolean): void {
     if (!seeding || !this.torrent.bitfield.isFull()) return;

@@ -336,7 +336,7 @@ export class Torrent extends Emitter<TorrentEvents> {
     // once it evicts it and no socket still holds one of its blocks (PieceReader). Otherwise (a
     // failed piece, or nobody interested, as downloading from seeders) it goes back now, and the
     // cache costs no memory.
-    if (ok && !failed && this.peersWantData()) {
+    if (ok && !failed && this.peers.wantData()) {
       this.transfer.assembler.release(data, false);
       this.reader.insert(piece, data);
     } else {
@@ -378,12 +378,6 @@ export class Torrent extends Emitter<TorrentEvents> {
     this.have.set(piece, false);
     this.warn(new TorrentkitError('BT_ERR_PIECE_HASH', `piece ${piece} on disk failed its hash check; downloading it again`));
     this.transfer.picker.pieceFailed(piece);
-  }
-
-  /** Whether a connected peer is interested in our pieces. */
-  private peersWantData(): boolean {
-    for (const p of this.swarm.all) if (p.wire.peerInterested) return true;
-    return false;
   }
 
   private checkDone(): void {
