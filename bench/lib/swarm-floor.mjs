@@ -4,8 +4,8 @@
  * to leecher i % n only; that leecher relays it to the n - 1 others. There are no requests,
  * haves, choking or picking. Blocks are 16 KiB behind 13-byte piece-message headers (BEP 3).
  * Each piece is assembled into its own buffer, checked against the torrent's SHA-1 and written
- * with one positional write, as a real client does. Only the torrent is read with torrentkit's code
- * (its metainfo parser, from dist/).
+ * with one positional write, as a real client does. Of torrentkit's code (from dist/) it uses only
+ * the metainfo parser and the piece-message header encoder.
  *
  *   node swarm-floor.mjs seed  <torrent> <data file> <bind address> <leechers>
  *     prints "listening <port>"
@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { openSync, readFileSync, readSync, write } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { parseMetainfo } from '../../dist/src/codecs/metainfo/index.js';
+import { encodePieceHeader } from '../../dist/src/codecs/wire/index.js';
 
 const BLOCK = 16384;
 const [mode, torrentPath, filePath, ...rest] = process.argv.slice(2);
@@ -41,11 +42,7 @@ function sender(socket, source, sent = () => {}) {
         begin = 0;
       }
       const len = Math.min(BLOCK, buf.length - begin);
-      const head = Buffer.allocUnsafe(13);
-      head.writeUInt32BE(9 + len, 0);
-      head[4] = 7;
-      head.writeUInt32BE(piece, 5);
-      head.writeUInt32BE(begin, 9);
+      const head = encodePieceHeader(piece, begin, len);
       const last = begin + len >= buf.length;
       const p = piece;
       socket.cork();

@@ -127,18 +127,13 @@ export class MemoryConnection implements StreamConnection {
       onWritten?.();
       return !(this.closed || this.ending);
     }
-    const length = data.length;
-    this.inFlight += length;
-    if (onWritten) {
-      this.out.send(length, () => {
-        const arrived = data.slice();
-        onWritten();
-        this.peer.arrive({ data: arrived });
-      });
-    } else {
-      const copy = data.slice();
-      this.out.send(length, () => this.peer.arrive({ data: copy }));
-    }
+    this.inFlight += data.length;
+    const copy = onWritten ? undefined : data.slice();
+    this.out.send(data.length, () => {
+      const arrived = copy ?? data.slice();
+      onWritten?.();
+      this.peer.arrive({ data: arrived });
+    });
     if (this.inFlight >= this.highWaterMark) this.needDrain = true;
     return !this.needDrain;
   }

@@ -36,6 +36,11 @@ export interface PieceReaderOptions {
   recycle?: (buf: Uint8Array) => boolean;
 }
 
+/** Whether `data` spans its whole buffer (a piece's own memory, which can be reused as one). */
+function isWholeBuffer(data: Uint8Array): boolean {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+}
+
 /** Piece buffers kept for storage reads when the downloader declines them. */
 const SPARE_BUFFERS = 4;
 
@@ -72,8 +77,7 @@ export class PieceReader {
   cachedBlock(piece: number, offset: number, length: number): Uint8Array | undefined {
     const hit = this.cache.get(piece);
     if (!hit || offset < 0 || length <= 0 || offset + length > hit.length) return undefined;
-    this.cache.delete(piece);
-    this.cache.set(piece, hit);
+    this.touch(piece, hit);
     return hit.subarray(offset, offset + length);
   }
 
@@ -119,8 +123,7 @@ export class PieceReader {
   piece(piece: number): Promise<Uint8Array> {
     const hit = this.cache.get(piece);
     if (hit) {
-      this.cache.delete(piece);
-      this.cache.set(piece, hit);
+      this.touch(piece, hit);
       this.own.delete(hit.buffer);
       return Promise.resolve(hit);
     }
@@ -162,7 +165,7 @@ export class PieceReader {
    * it). The reader owns `data` from now on: it goes to `recycle` once nothing references it.
    */
   insert(piece: number, data: Uint8Array): void {
-    if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) this.own.add(data.buffer);
+    if (isWholeBuffer(data)) this.own.add(data.buffer);
     if (!this.store(piece, data)) this.retire(data);
   }
 
@@ -197,7 +200,7 @@ export class PieceReader {
     }
     // Ours to reuse once evicted, unless a caller waits for it; `heldBlock` callers hold it now.
     // Both are settled before the piece is cached, so no eviction can come in between.
-    if (!this.escaping.has(piece) && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) this.own.add(data.buffer);
+    if (!this.escaping.has(piece) && isWholeBuffer(data)) this.own.add(data.buffer);
     const holds = this.holdOnLoad.get(piece);
     if (holds !== undefined) {
       this.holdOnLoad.delete(piece);
@@ -205,6 +208,12 @@ export class PieceReader {
     }
     if (!this.store(piece, data)) this.retire(data);
     return data;
+  }
+
+  /** Marks a cached piece as the most recently used (the LRU order is the map's order). */
+  private touch(piece: number, data: Uint8Array): void {
+    this.cache.delete(piece);
+    this.cache.set(piece, data);
   }
 
   /** Caches `data` (false when it is larger than the whole cache), evicting the oldest pieces. */

@@ -131,22 +131,19 @@ export class Uploader {
     this.sendHeld(peer, block, data);
   }
 
-  /** Sends a held block; the transport's `onWritten` (or a refusal, now) releases it. */
+  /** Sends a held block; the transport's `onWritten` releases it, or a refusal does now. */
   private sendHeld(peer: PeerSession, block: BlockRef, data: Uint8Array): void {
     const reader = this.deps.reader;
-    if (!this.send(peer, block, data, () => reader.release(data))) reader.release(data);
-  }
-
-  /** True when the block went out (`onWritten` then follows from the transport). */
-  private send(peer: PeerSession, block: BlockRef, data: Uint8Array, onWritten?: () => void): boolean {
     // piece() answers false both for "no such request pending" and "over the high-water mark";
     // the payload counter tells whether the block went out.
     const before = peer.wire.stats.payloadSent;
-    peer.wire.piece(block.index, block.begin, data, onWritten);
-    if (peer.wire.stats.payloadSent === before) return false;
+    peer.wire.piece(block.index, block.begin, data, () => reader.release(data));
+    if (peer.wire.stats.payloadSent === before) {
+      reader.release(data);
+      return;
+    }
     peer.up.add(data.length, this.deps.clock.now());
     this.hooks.onPayload(peer, data.length);
-    return true;
   }
 
   /** Starts reading the next pieces the peer asked for while the current one is sent. */
