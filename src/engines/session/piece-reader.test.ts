@@ -55,6 +55,30 @@ test('cachedBlock answers synchronously from cached pieces only, including piece
   assert.equal(storage.reads, 1);
 });
 
+test('the cache evicts the least recently used piece, however often the newest is read', () => {
+  const storage = new CountingStorage([{ path: ['f'], length: 200, offset: 0 }]);
+  const r = new PieceReader({ storage, hasher: pool }, { pieceLength: 40, totalLength: 200, cacheBytes: 120 });
+  for (const p of [0, 1, 2]) r.insert(p, new Uint8Array(40).fill(p));
+  r.cachedBlock(2, 0, 1);
+  r.cachedBlock(0, 0, 1); // 0 becomes the newest: 1 is now the oldest
+  r.cachedBlock(0, 1, 1);
+  r.cachedBlock(0, 2, 1);
+  r.insert(3, new Uint8Array(40).fill(3));
+  assert.equal(r.cachedBlock(1, 0, 1), undefined, 'the least recently used piece went first');
+  r.cachedBlock(2, 0, 1); // order now 0, 3, 2
+  r.insert(4, new Uint8Array(40).fill(4));
+  assert.equal(r.cachedBlock(0, 0, 1), undefined);
+  assert.deepEqual([3, 2, 4].map((p) => r.cachedBlock(p, 0, 1)?.[0]), [3, 2, 4]);
+  r.clear();
+  r.insert(4, new Uint8Array(40).fill(4));
+  r.insert(1, new Uint8Array(40).fill(1));
+  r.insert(0, new Uint8Array(40).fill(0));
+  r.cachedBlock(4, 0, 1); // after clear(), the newest is the last inserted (0), not the 4 of before
+  r.insert(2, new Uint8Array(40).fill(2));
+  assert.equal(r.cachedBlock(1, 0, 1), undefined);
+  assert.deepEqual([4, 0, 2].map((p) => r.cachedBlock(p, 0, 1)?.[0]), [4, 0, 2]);
+});
+
 test('inserted buffers are recycled once evicted and no longer held, never once handed out', async () => {
   const storage = new CountingStorage([{ path: ['f'], length: 200, offset: 0 }]);
   await storage.write(0, new Uint8Array(200).fill(1));

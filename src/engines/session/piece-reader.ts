@@ -46,6 +46,8 @@ const SPARE_BUFFERS = 4;
 
 export class PieceReader {
   private readonly cache = new Map<number, Uint8Array>();
+  /** The piece last put at the LRU end of `cache` (a key no longer cached is harmless). */
+  private newest = -1;
   private readonly pending = new Map<number, Promise<Uint8Array>>();
   private cached = 0;
   /** Memory of cached pieces that no caller of `piece` has seen: reusable once evicted. */
@@ -212,8 +214,12 @@ export class PieceReader {
 
   /** Marks a cached piece as the most recently used (the LRU order is the map's order). */
   private touch(piece: number, data: Uint8Array): void {
+    // Blocks of one piece are mostly asked for in a row: moving a piece that is already the most
+    // recent would only leave a deleted entry behind, and the map rehashes as those pile up.
+    if (piece === this.newest) return;
     this.cache.delete(piece);
     this.cache.set(piece, data);
+    this.newest = piece;
   }
 
   /** Caches `data` (false when it is larger than the whole cache), evicting the oldest pieces. */
@@ -226,6 +232,7 @@ export class PieceReader {
       if (old !== data) this.retire(old);
     }
     this.cache.set(piece, data);
+    this.newest = piece;
     this.cached += data.length;
     while (this.cached > this.options.cacheBytes) {
       const [k, v] = this.cache.entries().next().value as [number, Uint8Array];
