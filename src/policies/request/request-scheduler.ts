@@ -30,6 +30,9 @@ export interface SchedulerOptions extends PipelineOptions {
   readonly criticalQueueSeconds?: number;
 }
 
+/** `T` with each of its optional keys present (its value may still be undefined). */
+type AllKeys<T> = { [K in keyof Required<T>]: T[K] };
+
 /** What the engine knows of a peer when filling its pipeline (the scheduler adds id and speed). */
 export type PeerView<P> = Omit<PickPeer<P>, 'id' | 'speed'>;
 
@@ -86,8 +89,9 @@ export class RequestScheduler<P> {
     const room = Math.min(limit, critical ? p.room(now, this.options.criticalQueueSeconds ?? 1) : p.room(now));
     if (room === 0) return [];
     // Spelled out rather than spread: V8 builds a spread object through its slow generic path,
-    // which took a tenth of a swarm leecher's fill time.
-    const pickPeer: PickPeer<P> = {
+    // which took a tenth of a swarm leecher's fill time. Typed with every key of PickPeer, so a
+    // field added there cannot be left out here.
+    const pickPeer: AllKeys<PickPeer<P>> = {
       id: peer,
       has: view.has,
       choked: view.choked,
