@@ -8,7 +8,10 @@
  *    times in alternating order; its fastest run counts. The swarms too.
  * 2. A swarm of one seeder and eight leechers on distinct 127.0.0.x addresses, SWARM_BENCH_MIB
  *    (default 256) MiB, through opentracker: all-torrentkit against all-libtorrent; time until every
- *    leecher is done (leechers keep seeding to the others until then).
+ *    leecher is done (leechers keep seeding to the others until then), and the CPU time (user +
+ *    system, all threads) its nine processes used until then (lowest of the rounds): nine
+ *    processes on this machine's two cores make the swarm CPU-bound, so this is the work each
+ *    engine does for the same transfer.
  *    Beside them, for reference, the floor of any Node program on this machine: the same byte
  *    flows with no BitTorrent logic (bench/lib/swarm-floor.mjs), also one process per peer. It
  *    shows how much of the time is the engine's own work rather than Node's or the kernel's.
@@ -289,7 +292,7 @@ async function torrentkitRss(mib: number): Promise<number | undefined> {
   }
 }
 
-async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, seedDir: string): Promise<number> {
+async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, seedDir: string): Promise<SwarmRun> {
   const peers: Peer[] = [];
   try {
     const seeder =
@@ -312,15 +315,36 @@ async function swarm(kind: 'torrentkit' | 'libtorrent', torrentFile: string, see
       peers.push(p);
     }
     await Promise.all(leechers.map((p) => p.line(kind === 'libtorrent' ? /^done/ : /"type":"done"/)));
-    return performance.now() - t0;
+    return { ms: performance.now() - t0, cpu: cpuSeconds(peers) };
   } finally {
     await Promise.all(peers.map((p) => p.stop()));
     for (let i = 0; i < LEECHERS; i++) rmSync(join(work, `swarm-${kind}-${i}`), { recursive: true, force: true });
   }
 }
 
+/** A swarm run: wall time until every leecher is done, and the CPU its processes used until then. */
+interface SwarmRun {
+  ms: number;
+  cpu: number;
+}
+
+/**
+ * User + system CPU seconds of the peers' processes, all their threads, read from /proc while they
+ * still run.
+ */
+function cpuSeconds(peers: readonly Peer[]): number {
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const p of peers) {
+    const stat = readFileSync(`/proc/${p.proc.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / ticks; // utime, stime
+  }
+  return total;
+}
+
 /** The swarm's byte flows in bare Node processes (see bench/lib/swarm-floor.mjs). */
-async function floorSwarm(torrentFile: string, dataFile: string): Promise<number> {
+async function floorSwarm(torrentFile: string, dataFile: string): Promise<SwarmRun> {
   const peers: Peer[] = [];
   try {
     const seeder = run(process.execPath, [FLOOR, 'seed', torrentFile, dataFile, '127.0.0.2', String(LEECHERS)]);
@@ -333,7 +357,7 @@ async function floorSwarm(torrentFile: string, dataFile: string): Promise<number
       peers.push(run(process.execPath, [FLOOR, 'leech', torrentFile, out, String(k), String(LEECHERS), `127.0.0.2:${seedPort}`, String(port)]));
     }
     await Promise.all(peers.slice(1).map((p) => p.line(/^done/)));
-    return performance.now() - t0;
+    return { ms: performance.now() - t0, cpu: cpuSeconds(peers) };
   } finally {
     await Promise.all(peers.map((p) => p.stop()));
     for (let k = 0; k < LEECHERS; k++) rmSync(join(work, `swarm-floor-${k}.bin`), { force: true });
@@ -351,13 +375,15 @@ async function swarms(): Promise<Row[]> {
   // As the single downloads: ROUNDS runs each, the order reversed every round, the fastest counts
   // (the nine processes write 2 GiB into page cache whose cost depends on what ran before).
   const times: Record<string, number | undefined> = {};
+  const cpu: Record<string, number | undefined> = {};
   const kinds = ['libtorrent', 'torrentkit', 'floor'] as const;
   for (let round = 0; round < ROUNDS; round++) {
     for (const kind of round % 2 === 0 ? kinds : [...kinds].reverse()) {
       try {
-        const ms = kind === 'floor' ? await floorSwarm(torrentFile, join(seedDir, name)) : await swarm(kind, torrentFile, seedDir);
-        times[kind] = Math.min(ms, times[kind] ?? Infinity);
-        console.log(`swarm 1+${LEECHERS} ${kind} (round ${round + 1}): ${secs(ms).toFixed(2)} s`);
+        const r = kind === 'floor' ? await floorSwarm(torrentFile, join(seedDir, name)) : await swarm(kind, torrentFile, seedDir);
+        times[kind] = Math.min(r.ms, times[kind] ?? Infinity);
+        cpu[kind] = Math.min(r.cpu, cpu[kind] ?? Infinity);
+        console.log(`swarm 1+${LEECHERS} ${kind} (round ${round + 1}): ${secs(r.ms).toFixed(2)} s, CPU of its ${LEECHERS + 1} processes ${r.cpu.toFixed(2)} s`);
       } catch (err) {
         console.log(`swarm ${kind}: failed: ${(err as Error).message}`);
       }
@@ -376,11 +402,27 @@ async function swarms(): Promise<Row[]> {
       goal: { ratio: 1, text: '<= 1x' },
     },
     {
+      metric: `swarm CPU (user + system) of all ${LEECHERS + 1} processes until done`,
+      unit: 's',
+      ours: cpu.torrentkit ?? Number.NaN,
+      anchor: 'libtorrent',
+      theirs: cpu.libtorrent,
+      higherIsBetter: false,
+    },
+    {
       metric: `swarm floor: bare Node, same byte flows, no protocol (reference, not torrentkit)`,
       unit: 's',
       ours: times.floor !== undefined ? secs(times.floor) : Number.NaN,
       anchor: 'libtorrent',
       theirs: times.libtorrent !== undefined ? secs(times.libtorrent) : undefined,
+      higherIsBetter: false,
+    },
+    {
+      metric: `swarm floor CPU of all ${LEECHERS + 1} processes (reference, not torrentkit)`,
+      unit: 's',
+      ours: cpu.floor ?? Number.NaN,
+      anchor: 'libtorrent',
+      theirs: cpu.libtorrent,
       higherIsBetter: false,
     },
   ];
