@@ -14,9 +14,16 @@ export class TorrentkitError extends Error {
   }
 }
 
-/** True when `err` is a torrentkit error, optionally with the given code. */
+/**
+ * True when `err` is a torrentkit error, optionally with the given code. The test is by shape (an
+ * Error whose `code` is a `BT_ERR_*` string), not by class: the CLI's dispatcher and the command it
+ * runs are separate bundles with a copy of this class each (see scripts/build.js), and so are two
+ * copies of the library in one application.
+ */
 export function isTorrentkitError(err: unknown, code?: ErrorCode): err is TorrentkitError {
-  return err instanceof TorrentkitError && (code === undefined || err.code === code);
+  if (!(err instanceof Error)) return false;
+  const c = (err as { code?: unknown }).code;
+  return typeof c === 'string' && c.startsWith('BT_ERR_') && (code === undefined || c === code);
 }
 
 /** Makes an AbortSignal's abort into a typed error (BT_ERR_ABORTED). */

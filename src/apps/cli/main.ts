@@ -3,7 +3,7 @@
  * and exit non-zero; stack traces only with --debug.
  */
 import { parseArgs } from 'node:util';
-import { TorrentkitError } from '../../util/errors.js';
+import { isTorrentkitError, TorrentkitError } from '../../util/errors.js';
 import { type CliIo, type Command, formatHelp } from './command.js';
 import { commands } from './commands.js';
 
@@ -70,7 +70,7 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     }
     return await cmd.run(parsed.values as Record<string, string | boolean | string[] | undefined>, parsed.positionals, io);
   } catch (err) {
-    if (err instanceof TorrentkitError) {
+    if (isTorrentkitError(err)) {
       io.stderr.write(`torrentkit ${cmd.name}: ${err.code}: ${err.message}\n`);
       if (debug) io.stderr.write(`${err.stack ?? ''}\n`);
       return err.code === 'BT_ERR_CLI_USAGE' ? 2 : 1;
