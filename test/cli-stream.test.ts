@@ -42,3 +42,26 @@ test('stream --list, --stdout and errors', async (t) => {
   const { existsSync } = await import('node:fs');
   assert.equal(existsSync(join(dir, 'out2', 'pack')), false, '--remove deleted the data');
 });
+
+test('stream --stdout stops when its reader goes away, also while it waits for the pipe to drain', async (t) => {
+  const dir = tempDir(t);
+  const content = await makeContent(join(dir, 'seed'), 'film', { 'film.mkv': 4_000_000 }, { pieceLength: 64 * 1024 });
+  writeFileSync(join(dir, 'film.torrent'), content.torrent);
+  const seeder = new Client({ lsd: false, dht: false, path: join(dir, 'seed'), port: 0, bindAddress: '127.0.0.1', localAddress: '127.0.0.1', hashThreads: 1 });
+  t.after(() => seeder.close());
+  await (await seeder.add(content.torrent)).whenDone();
+  const cli = startCli(['stream', 'film.torrent', '--no-dht', '--no-lsd', '--stdout', '--quiet', '-o', 'out', '--peer', `127.0.0.1:${seeder.port}`], dir);
+  t.after(() => {
+    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+  });
+  // The player reads a little, stops reading (the pipe fills, the CLI waits for it to drain), quits.
+  await new Promise<void>((r) => cli.child.stdout!.once('data', () => r()));
+  cli.child.stdout!.pause();
+  await new Promise((r) => setTimeout(r, 500));
+  cli.child.stdout!.destroy();
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([cli.exit, new Promise<string>((r) => (timer = setTimeout(() => r('still running'), 20_000)))]);
+  clearTimeout(timer);
+  assert.equal(code, 130, `exit code (stderr: ${cli.stderr()})`);
+  assert.doesNotMatch(cli.stderr(), /EPIPE|Unhandled|at .*\(.*:\d+:\d+\)/, 'no unhandled error, no stack trace');
+});

@@ -30,6 +30,12 @@ function defaultIo(): CliIo {
   const onSignal = () => controller.abort(new TorrentkitError('BT_ERR_INTERRUPTED', 'interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // When the reader of our output goes away (`torrentkit download --json | head -1`, a player
+  // that quits reading `stream --stdout`), writes fail with EPIPE: the command stops as on an
+  // interrupt, saving its state, instead of dying of an unhandled stream error.
+  const onOutputError = (err: Error) => controller.abort(new TorrentkitError('BT_ERR_OUTPUT_CLOSED', `cannot write output: ${err.message}`, { cause: err }));
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env, signal: controller.signal };
 }
 

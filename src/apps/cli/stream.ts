@@ -6,6 +6,7 @@
  * standard output instead.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -134,7 +135,8 @@ async function toStdout(torrent: Torrent, chosen: number, quiet: boolean, io: Cl
   const timer = quiet ? undefined : setInterval(() => io.stderr.write(`\r${statusLine(torrent, reader)}\x1b[K`), 1000);
   try {
     for await (const chunk of reader) {
-      if (!io.stdout.write(chunk)) await new Promise((r) => io.stdout.once('drain', r));
+      // A reader that went away never drains: the wait ends with the command (see main.ts).
+      if (!io.stdout.write(chunk)) await once(io.stdout, 'drain', { signal: io.signal });
     }
   } catch (err) {
     if (io.signal.aborted) return 130;
