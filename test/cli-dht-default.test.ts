@@ -44,9 +44,7 @@ test('seed and stream join the DHT by default: a bare info hash streams from a s
   t.after(() => {
     if (stream.child.exitCode === null) stream.child.kill('SIGKILL');
   });
-  let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([stream.exit, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
-  clearTimeout(timer);
+  const code = await stream.exitWithin(60_000);
   assert.equal(code, 0, stream.stderr());
   assert.equal(stream.stdout().length, data.length);
   assert.ok(Buffer.from(stream.stdout(), 'latin1').equals(data), 'streamed bytes equal the file');
@@ -73,9 +71,7 @@ test('download finds a seed through local service discovery by default', async (
   t.after(() => {
     if (download.child.exitCode === null) download.child.kill('SIGKILL');
   });
-  let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([download.exit, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
-  clearTimeout(timer);
+  const code = await download.exitWithin(60_000);
   assert.equal(code, 0, download.stderr());
   assert.ok(readFileSync(join(dir, 'out', 'share', 'lsd.bin')).equals(data));
   seed.child.kill('SIGINT');

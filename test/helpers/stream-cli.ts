@@ -1,6 +1,7 @@
 /**
- * Helpers for `torrentkit stream` tests: a torrent of a folder on disk, and the built CLI run
- * asynchronously (the seeder lives in the test process, so the test must not block on the child).
+ * Helpers for tests that run the built CLI (`stream`, `download`, `seed`): a torrent of a folder on
+ * disk, and the CLI run asynchronously (a seeder may live in the test process, so the test must not
+ * block on the child).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ export interface CliRun {
   stdout: () => string;
   stderr: () => string;
   exit: Promise<number | null>;
+  /** The exit code, or 'still running' when the process has not exited within `ms`. */
+  exitWithin(ms: number): Promise<number | null | 'still running'>;
   /** Resolves with the first stdout match of `re`. */
   waitFor(re: RegExp, ms?: number): Promise<RegExpMatchArray>;
 }
@@ -44,6 +47,14 @@ export function startCli(args: string[], cwd: string): CliRun {
     stdout: () => out,
     stderr: () => err,
     exit,
+    async exitWithin(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([exit, new Promise<'still running'>((r) => (timer = setTimeout(() => r('still running'), ms)))]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
     waitFor(re, ms = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ${re} in output: ${out} ${err}`)), ms);
