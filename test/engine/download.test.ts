@@ -39,6 +39,34 @@ test('a leecher downloads a multi-file torrent from a seeder and the files are i
   assert.ok(s.stats().uploaded >= 1_370_017);
 });
 
+test('downloaded pieces are verified on the event loop by default, on the hashing threads with hashInlineBytes 0', async (t) => {
+  const dir = tempDir(t);
+  const content = await makeContent(join(dir, 'seed'), 'set', { 'a.bin': 400_000, 'b.bin': 200_001 }, { pieceLength: 32 * 1024 });
+  const seeder = client(join(dir, 'seed'));
+  const inline = client(join(dir, 'inline'));
+  const offloaded = client(join(dir, 'offloaded'), { hashInlineBytes: 0 });
+  t.after(() => Promise.all([seeder.close(), inline.close(), offloaded.close()]));
+  // The seeder checks its data on its hashing thread first; count the threads started after that.
+  await (await seeder.add(content.torrent)).whenDone();
+  let started = 0;
+  const onWorker = (): void => void started++;
+  process.on('worker', onWorker);
+  t.after(() => void process.off('worker', onWorker));
+  const peers = [`127.0.0.1:${seeder.port}`];
+
+  await (await inline.add(content.torrent, { peers })).whenDone({ signal: AbortSignal.timeout(60_000) });
+  assert.equal(started, 0, 'no hashing thread was needed for 32 KiB pieces');
+  const l = await offloaded.add(content.torrent, { peers });
+  await l.whenDone({ signal: AbortSignal.timeout(60_000) });
+  assert.equal(started, 1, 'the pieces went to a hashing thread');
+  assert.equal(l.stats().piecesVerified, content.meta.pieceCount);
+  for (const [rel, data] of content.files) {
+    assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'inline', 'set', rel))), data, rel);
+    assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'offloaded', 'set', rel))), data, rel);
+  }
+  assert.throws(() => client(join(dir, 'bad'), { hashInlineBytes: -1 }), (e: Error & { code?: string }) => e.code === 'BT_ERR_HASHER_OPTIONS');
+});
+
 test('a leecher relays the pieces it verifies to a leecher behind it over TCP, and the copy is identical', async (t) => {
   // 24 MiB: more than the read cache (16 MiB), so relayed pieces are evicted and their buffers
   // reused for new downloads once node:net has written their blocks (see also relay.test.ts).

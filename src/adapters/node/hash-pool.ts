@@ -97,7 +97,9 @@ export class HashPool implements Hasher {
     if (!Number.isInteger(threads) || threads < 1) throw new TorrentkitError('BT_ERR_HASHER_OPTIONS', `threads must be a positive integer, got ${threads}`);
     this.concurrency = threads;
     this.readSize = options.readSize ?? DEFAULT_READ_SIZE;
-    this.inlineBytes = options.inlineBytes ?? DEFAULT_INLINE_BYTES;
+    const inline = options.inlineBytes ?? DEFAULT_INLINE_BYTES;
+    if (!Number.isSafeInteger(inline) || inline < 0) throw new TorrentkitError('BT_ERR_HASHER_OPTIONS', `inlineBytes must be a non-negative integer, got ${inline}`);
+    this.inlineBytes = inline;
   }
 
   hashBuffer(
